@@ -1,0 +1,3 @@
+DROP INDEX processed_events_install;
+DROP TABLE processed_events;
+DROP TABLE installs;

@@ -1,0 +1,679 @@
+//! `POST /api/callback`: install and uninstall events from Blnk Cloud (contract §3).
+//!
+//! Order: size-limited raw body → optional shared secret → parse (unknown fields ignored) →
+//! domain event (parse, don't validate) → one immediate transaction that records the
+//! idempotency key and applies the effect → `200 {"ok": true}`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sqlite::SqliteConnection;
+use futures_util::StreamExt;
+use serde::Deserialize;
+
+use crate::crypto::{self, Keyring, Secret};
+use crate::db;
+use crate::error::{ApiError, AppError};
+use crate::lifecycle::installs::{self, KNOWN_SCOPES, STATUS_ACTIVE, STATUS_UNINSTALLED};
+use crate::lifecycle::validate;
+use crate::schema::{installs as installs_t, launch_tokens, portal_sessions, processed_events};
+use crate::startup::AppState;
+
+/// Bodies larger than this are refused with 413 before they are parsed.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The wire shape: every documented field of both documentation versions, all optional so that
+/// one version's fields are never required; unknown fields are ignored.
+#[derive(Debug, Deserialize)]
+pub struct CallbackPayload {
+    event: Option<String>,
+    #[serde(rename = "type")]
+    event_type: Option<String>,
+    installed_app_id: Option<String>,
+    app_id: Option<String>,
+    instance_id: Option<String>,
+    organization_id: Option<String>,
+    api_key: Option<String>,
+    api_key_prefix: Option<String>,
+    granted_permissions: Option<Vec<String>>,
+    uninstalled_at: Option<String>,
+    idempotency_key: Option<String>,
+}
+
+pub struct InstallEvent {
+    pub installed_app_id: String,
+    pub app_id: String,
+    pub instance_id: String,
+    pub organization_id: Option<String>,
+    pub api_key: Secret,
+    pub api_key_prefix: Option<String>,
+    pub scopes: Vec<String>,
+    pub idempotency_key: String,
+}
+
+pub struct UninstallEvent {
+    pub installed_app_id: String,
+    pub app_id: Option<String>,
+    pub instance_id: Option<String>,
+    pub organization_id: Option<String>,
+    pub uninstalled_at: Option<DateTime<Utc>>,
+    pub idempotency_key: String,
+}
+
+pub enum CallbackEvent {
+    Install(InstallEvent),
+    Uninstall(UninstallEvent),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Install,
+    Uninstall,
+}
+
+/// What applying an event did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Installed,
+    Reinstalled,
+    Uninstalled,
+    /// The same event was already applied: acknowledged, nothing changed.
+    Duplicate,
+    /// Uninstall of an install we never had: acknowledged, as the contract asks.
+    UnknownInstall,
+}
+
+fn bad(code: &'static str, message: impl Into<String>) -> AppError {
+    AppError::bad_request(code, message)
+}
+
+/// Tells install from uninstall: an explicit `event`/`type` field, else the idempotency key
+/// prefix (what Blnk's own handlers use), else the shape.
+fn classify(p: &CallbackPayload) -> Result<Kind, AppError> {
+    if let Some(ev) = p.event.as_deref().or(p.event_type.as_deref()) {
+        let ev = ev.trim().to_ascii_lowercase();
+        return if ev.contains("uninstall") {
+            Ok(Kind::Uninstall)
+        } else if ev.contains("install") {
+            Ok(Kind::Install)
+        } else {
+            Err(bad(
+                "unknown_event",
+                "the `event`/`type` field names neither an install nor an uninstall",
+            ))
+        };
+    }
+    if let Some(key) = p.idempotency_key.as_deref() {
+        if key.starts_with("uninstall:") {
+            return Ok(Kind::Uninstall);
+        }
+        if key.starts_with("install:") {
+            return Ok(Kind::Install);
+        }
+    }
+    match (p.api_key.is_some(), p.uninstalled_at.is_some()) {
+        (true, false) => Ok(Kind::Install),
+        (false, true) => Ok(Kind::Uninstall),
+        _ => Err(bad(
+            "unrecognised_event",
+            "the payload is neither an install event (with `api_key`) nor an uninstall event (with `uninstalled_at`)",
+        )),
+    }
+}
+
+fn idempotency_key(
+    p: &CallbackPayload,
+    kind: Kind,
+    installed_app_id: &str,
+) -> Result<String, AppError> {
+    match p.idempotency_key.as_deref().map(str::trim) {
+        Some(k) if !k.is_empty() => {
+            if k.len() > 256 || k.chars().any(char::is_control) {
+                Err(bad(
+                    "invalid_field",
+                    "`idempotency_key` must be 1-256 printable characters",
+                ))
+            } else {
+                Ok(k.to_owned())
+            }
+        }
+        _ => Ok(match kind {
+            Kind::Install => format!("install:{installed_app_id}"),
+            Kind::Uninstall => format!("uninstall:{installed_app_id}"),
+        }),
+    }
+}
+
+impl TryFrom<CallbackPayload> for CallbackEvent {
+    type Error = AppError;
+
+    fn try_from(p: CallbackPayload) -> Result<Self, AppError> {
+        let kind = classify(&p)?;
+        let installed_app_id =
+            validate::required_id("installed_app_id", p.installed_app_id.as_deref())?;
+        let idempotency_key = idempotency_key(&p, kind, &installed_app_id)?;
+        let organization_id =
+            validate::optional_id("organization_id", p.organization_id.as_deref())?;
+        match kind {
+            Kind::Install => {
+                let api_key = p
+                    .api_key
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .ok_or_else(|| {
+                        bad("missing_field", "`api_key` is required in an install event")
+                    })?;
+                if api_key.len() > 1024
+                    || api_key.chars().any(|c| c.is_whitespace() || c.is_control())
+                {
+                    return Err(bad(
+                        "invalid_field",
+                        "`api_key` must be 1-1024 characters without spaces",
+                    ));
+                }
+                let api_key_prefix = match p.api_key_prefix.as_deref().map(str::trim) {
+                    Some(v) if !v.is_empty() => Some(validate::cloud_id("api_key_prefix", v)?),
+                    _ => None,
+                };
+                let mut scopes = Vec::new();
+                for s in p.granted_permissions.unwrap_or_default() {
+                    let s = s.trim().to_owned();
+                    if s.is_empty()
+                        || s.len() > 64
+                        || !s
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c == ':' || c == '_')
+                    {
+                        return Err(bad(
+                            "invalid_field",
+                            "`granted_permissions` must be a list of scopes such as \"data:read\"",
+                        ));
+                    }
+                    if !scopes.contains(&s) {
+                        scopes.push(s);
+                    }
+                }
+                Ok(CallbackEvent::Install(InstallEvent {
+                    app_id: validate::required_id("app_id", p.app_id.as_deref())?,
+                    instance_id: validate::required_id("instance_id", p.instance_id.as_deref())?,
+                    installed_app_id,
+                    organization_id,
+                    api_key: Secret::new(api_key),
+                    api_key_prefix,
+                    scopes,
+                    idempotency_key,
+                }))
+            }
+            Kind::Uninstall => {
+                let uninstalled_at = match p.uninstalled_at.as_deref().map(str::trim) {
+                    Some(v) if !v.is_empty() => Some(
+                        DateTime::parse_from_rfc3339(v)
+                            .map_err(|_| {
+                                bad("invalid_field", "`uninstalled_at` must be an RFC 3339 time")
+                            })?
+                            .with_timezone(&Utc),
+                    ),
+                    _ => None,
+                };
+                Ok(CallbackEvent::Uninstall(UninstallEvent {
+                    app_id: validate::optional_id("app_id", p.app_id.as_deref())?,
+                    instance_id: validate::optional_id("instance_id", p.instance_id.as_deref())?,
+                    installed_app_id,
+                    organization_id,
+                    uninstalled_at,
+                    idempotency_key,
+                }))
+            }
+        }
+    }
+}
+
+/// Parses a raw body into a domain event; every failure is a 400 with a precise message.
+pub fn parse_event(body: &[u8]) -> Result<CallbackEvent, AppError> {
+    let payload: CallbackPayload = serde_json::from_slice(body).map_err(|e| {
+        let message = if e.is_data() {
+            format!("a field has the wrong type or appears twice: {e}")
+        } else if e.is_eof() {
+            "the body is empty or truncated JSON".to_owned()
+        } else {
+            format!("the body is not a JSON object: {e}")
+        };
+        bad("invalid_payload", message)
+    })?;
+    CallbackEvent::try_from(payload)
+}
+
+impl CallbackEvent {
+    fn installed_app_id(&self) -> &str {
+        match self {
+            CallbackEvent::Install(e) => &e.installed_app_id,
+            CallbackEvent::Uninstall(e) => &e.installed_app_id,
+        }
+    }
+
+    /// Identifies the event's content: a repeat delivery has the same fingerprint; a reinstall
+    /// reusing the idempotency key carries a new API key or scopes and differs.
+    fn fingerprint(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        match self {
+            CallbackEvent::Install(e) => {
+                let mut scopes = e.scopes.clone();
+                scopes.sort();
+                parts.extend([
+                    "install".into(),
+                    e.installed_app_id.clone(),
+                    e.app_id.clone(),
+                    e.instance_id.clone(),
+                    e.organization_id.clone().unwrap_or_default(),
+                    crypto::sha256_hex(e.api_key.expose().as_bytes()),
+                    scopes.join(" "),
+                ]);
+            }
+            CallbackEvent::Uninstall(e) => parts.extend([
+                "uninstall".into(),
+                e.installed_app_id.clone(),
+                e.uninstalled_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            ]),
+        }
+        crypto::sha256_hex(parts.join("\u{0}").as_bytes())
+    }
+}
+
+/// Applies an event in ONE immediate transaction with the record of its idempotency key, so two
+/// concurrent deliveries of the same event give one effect.
+pub fn apply_event(
+    conn: &mut SqliteConnection,
+    keyring: &Keyring,
+    event: &CallbackEvent,
+    now: i64,
+) -> Result<Outcome, AppError> {
+    // Encrypt before the transaction: no slow work while holding the write lock.
+    let sealed = match event {
+        CallbackEvent::Install(e) => Some(
+            keyring
+                .seal(e.api_key.expose().as_bytes(), e.installed_app_id.as_bytes())
+                .map_err(|err| AppError::internal(format!("encrypting an API key: {err}")))?,
+        ),
+        CallbackEvent::Uninstall(_) => None,
+    };
+    let fingerprint = event.fingerprint();
+    conn.immediate_transaction(|conn| {
+        let (key, kind) = match event {
+            CallbackEvent::Install(e) => (&e.idempotency_key, "install"),
+            CallbackEvent::Uninstall(e) => (&e.idempotency_key, "uninstall"),
+        };
+        let recorded = diesel::insert_or_ignore_into(processed_events::table)
+            .values((
+                processed_events::idempotency_key.eq(key),
+                processed_events::fingerprint.eq(&fingerprint),
+                processed_events::installed_app_id.eq(event.installed_app_id()),
+                processed_events::kind.eq(kind),
+                processed_events::received_at.eq(now),
+            ))
+            .execute(conn)?;
+        if recorded == 0 {
+            return Ok(Outcome::Duplicate);
+        }
+        let existing = installs::find(conn, event.installed_app_id())?;
+        match (event, sealed.as_ref()) {
+            (CallbackEvent::Install(e), Some(sealed)) => {
+                if let Some(old) = &existing {
+                    if old.app_id != e.app_id || old.instance_id != e.instance_id {
+                        return Err(AppError::conflict(
+                            "install_conflict",
+                            "this installed_app_id is already bound to another app or instance",
+                        ));
+                    }
+                }
+                let scopes_json = serde_json::to_string(&e.scopes)
+                    .map_err(|err| AppError::internal(err.to_string()))?;
+                let row = NewInstall {
+                    installed_app_id: &e.installed_app_id,
+                    app_id: &e.app_id,
+                    instance_id: &e.instance_id,
+                    organization_id: e.organization_id.as_deref(),
+                    api_key_prefix: e.api_key_prefix.as_deref(),
+                    api_key_ciphertext: &sealed.ciphertext,
+                    api_key_nonce: &sealed.nonce,
+                    api_key_kid: &sealed.kid,
+                    granted_permissions: &scopes_json,
+                    status: STATUS_ACTIVE,
+                    installed_at: now,
+                    uninstalled_at: None,
+                    updated_at: now,
+                };
+                // A reinstall reactivates the row with the new key and scopes.
+                diesel::insert_into(installs_t::table)
+                    .values(&row)
+                    .on_conflict(installs_t::installed_app_id)
+                    .do_update()
+                    .set(&row)
+                    .execute(conn)?;
+                Ok(if existing.is_some() {
+                    Outcome::Reinstalled
+                } else {
+                    Outcome::Installed
+                })
+            }
+            (CallbackEvent::Uninstall(e), _) => {
+                let Some(old) = existing else {
+                    return Ok(Outcome::UnknownInstall);
+                };
+                let mismatch = [
+                    (e.app_id.as_deref(), Some(old.app_id.as_str())),
+                    (e.instance_id.as_deref(), Some(old.instance_id.as_str())),
+                    (e.organization_id.as_deref(), old.organization_id.as_deref()),
+                ]
+                .iter()
+                .any(|(sent, stored)| matches!((sent, stored), (Some(a), Some(b)) if a != b));
+                if mismatch {
+                    return Err(AppError::forbidden(
+                        "install_mismatch",
+                        "the IDs in this uninstall event do not match the install",
+                    ));
+                }
+                end_install(
+                    conn,
+                    &old.installed_app_id,
+                    e.uninstalled_at.map(|t| t.timestamp()).unwrap_or(now),
+                    now,
+                )?;
+                Ok(Outcome::Uninstalled)
+            }
+            (CallbackEvent::Install(_), None) => {
+                Err(AppError::internal("install event without sealed key"))
+            }
+        }
+    })
+}
+
+/// An install row as written by an install event (insert, or update on reinstall).
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = installs_t, treat_none_as_null = true)]
+struct NewInstall<'a> {
+    installed_app_id: &'a str,
+    app_id: &'a str,
+    instance_id: &'a str,
+    organization_id: Option<&'a str>,
+    api_key_prefix: Option<&'a str>,
+    api_key_ciphertext: &'a [u8],
+    api_key_nonce: &'a [u8],
+    api_key_kid: &'a str,
+    granted_permissions: &'a str,
+    status: &'a str,
+    installed_at: i64,
+    uninstalled_at: Option<i64>,
+    updated_at: i64,
+}
+
+/// Marks the install inactive, destroys its stored key, and ends its sessions and tokens.
+pub fn end_install(
+    conn: &mut SqliteConnection,
+    installed_app_id: &str,
+    uninstalled_at: i64,
+    now: i64,
+) -> QueryResult<()> {
+    diesel::update(installs_t::table.find(installed_app_id))
+        .set((
+            installs_t::status.eq(STATUS_UNINSTALLED),
+            installs_t::api_key_ciphertext.eq(None::<Vec<u8>>),
+            installs_t::api_key_nonce.eq(None::<Vec<u8>>),
+            installs_t::api_key_kid.eq(None::<String>),
+            installs_t::uninstalled_at.eq(Some(uninstalled_at)),
+            installs_t::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    // Sessions and tokens are ended by expiring them now rather than deleting them, so that a
+    // reviewer still holding one is told the app was uninstalled (403) instead of "unknown link".
+    // The background purge removes them later; a reinstall cannot revive them.
+    diesel::update(
+        portal_sessions::table
+            .filter(portal_sessions::installed_app_id.eq(installed_app_id))
+            .filter(portal_sessions::expires_at.gt(now)),
+    )
+    .set(portal_sessions::expires_at.eq(now))
+    .execute(conn)?;
+    diesel::update(
+        launch_tokens::table
+            .filter(launch_tokens::installed_app_id.eq(installed_app_id))
+            .filter(launch_tokens::expires_at.gt(now)),
+    )
+    .set(launch_tokens::expires_at.eq(now))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Reads the body up to [`MAX_BODY_BYTES`]; larger bodies are refused without reading them all.
+pub async fn read_limited_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+) -> Result<Vec<u8>, AppError> {
+    let too_large = || AppError::PayloadTooLarge {
+        message: format!("the body is larger than {} KiB", MAX_BODY_BYTES / 1024),
+    };
+    if let Some(len) = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        if len > MAX_BODY_BYTES {
+            return Err(too_large());
+        }
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| bad("invalid_body", "the request body could not be read"))?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// JSON routes accept `application/json` (any charset) or no content type at all.
+pub fn require_json(req: &HttpRequest) -> Result<(), AppError> {
+    match req.headers().get(actix_web::http::header::CONTENT_TYPE) {
+        None => Ok(()),
+        Some(v) => {
+            let ct = v.to_str().unwrap_or("").to_ascii_lowercase();
+            let mime = ct.split(';').next().unwrap_or("").trim();
+            if mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
+            {
+                Ok(())
+            } else {
+                Err(AppError::UnsupportedMediaType {
+                    message: "send the body as application/json".into(),
+                })
+            }
+        }
+    }
+}
+
+/// The optional `CALLBACK_SECRET`, carried as the `secret` query parameter of the URL
+/// registered in Cloud, compared in constant time.
+pub fn check_shared_secret(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
+    let Some(expected) = &state.config.callback_secret else {
+        return Ok(());
+    };
+    let given =
+        web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+            .ok()
+            .and_then(|q| q.get("secret").cloned())
+            .unwrap_or_default();
+    if crypto::constant_time_eq(&given, expected.expose()) {
+        Ok(())
+    } else {
+        Err(AppError::unauthorized(
+            "invalid_secret",
+            "the `secret` query parameter is missing or wrong",
+        ))
+    }
+}
+
+/// The common front of the machine routes: shared secret, content type, size-limited body.
+pub async fn read_cloud_request(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<Vec<u8>, AppError> {
+    check_shared_secret(req, state)?;
+    require_json(req)?;
+    read_limited_body(req, payload).await
+}
+
+pub async fn receive_callback(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_cloud_request(&req, payload, &state).await?;
+    let event = parse_event(&body)?;
+    let now = state.clock.now_ts();
+    let keyring = state.keyring.clone();
+    let (id, prefix) = match &event {
+        CallbackEvent::Install(e) => (e.installed_app_id.clone(), e.api_key_prefix.clone()),
+        CallbackEvent::Uninstall(e) => (e.installed_app_id.clone(), None),
+    };
+    let outcome = db::run(&state.pool, move |conn| {
+        apply_event(conn, &keyring, &event, now)
+    })
+    .await?;
+    log::info!(
+        "callback installed_app_id={id} api_key_prefix={} outcome={outcome:?}",
+        prefix.as_deref().unwrap_or("-")
+    );
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "ok": true })))
+}
+
+/// The scopes this app knows, for pages that explain what is missing.
+pub fn missing_scopes(granted: &[String]) -> Vec<&'static str> {
+    KNOWN_SCOPES
+        .iter()
+        .copied()
+        .filter(|s| !granted.iter().any(|g| g == s))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind_of(json: &str) -> Result<&'static str, String> {
+        match parse_event(json.as_bytes()) {
+            Ok(CallbackEvent::Install(_)) => Ok("install"),
+            Ok(CallbackEvent::Uninstall(_)) => Ok("uninstall"),
+            Err(e) => Err(e.code().to_owned()),
+        }
+    }
+
+    const INSTALL: &str = r#"{"installed_app_id":"instapp_1","app_id":"app_1","instance_id":"inst_1","api_key":"blnk_k","api_key_prefix":"blnk_abc","granted_permissions":["data:read"],"idempotency_key":"install:instapp_1"}"#;
+
+    #[test]
+    fn events_are_told_apart_as_the_contract_says() {
+        assert_eq!(kind_of(INSTALL), Ok("install"));
+        assert_eq!(
+            kind_of(
+                r#"{"installed_app_id":"i","app_id":"a","instance_id":"n","uninstalled_at":"2026-04-21T12:00:00Z","idempotency_key":"uninstall:i"}"#
+            ),
+            Ok("uninstall")
+        );
+        // explicit event field wins over the prefix
+        assert_eq!(
+            kind_of(
+                r#"{"event":"app.uninstalled","installed_app_id":"i","idempotency_key":"install:i"}"#
+            ),
+            Ok("uninstall")
+        );
+        assert_eq!(
+            kind_of(
+                r#"{"type":"install","installed_app_id":"i","app_id":"a","instance_id":"n","api_key":"k"}"#
+            ),
+            Ok("install")
+        );
+        // no key, no event: by shape
+        assert_eq!(
+            kind_of(r#"{"installed_app_id":"i","app_id":"a","instance_id":"n","api_key":"k"}"#),
+            Ok("install")
+        );
+        assert_eq!(
+            kind_of(r#"{"installed_app_id":"i","uninstalled_at":"2026-04-21T12:00:00Z"}"#),
+            Ok("uninstall")
+        );
+        assert_eq!(
+            kind_of(r#"{"installed_app_id":"i"}"#),
+            Err("unrecognised_event".into())
+        );
+        assert_eq!(
+            kind_of(r#"{"event":"ping","installed_app_id":"i"}"#),
+            Err("unknown_event".into())
+        );
+    }
+
+    #[test]
+    fn older_payloads_with_organization_id_and_unknown_fields_are_accepted() {
+        let json = r#"{"installed_app_id":"instapp_1","app_id":"app_1","instance_id":"inst_1","organization_id":"org_1","api_key":"k","granted_permissions":[],"idempotency_key":"install:instapp_1","new_field":{"x":[1,2]}}"#;
+        match parse_event(json.as_bytes()) {
+            Ok(CallbackEvent::Install(e)) => {
+                assert_eq!(e.organization_id.as_deref(), Some("org_1"))
+            }
+            _ => panic!("expected an install"),
+        }
+    }
+
+    #[test]
+    fn malformed_and_wrongly_typed_payloads_are_clear_400s() {
+        for (json, code) in [
+            ("", "invalid_payload"),
+            ("[]", "invalid_payload"),
+            ("{", "invalid_payload"),
+            (
+                r#"{"installed_app_id": 5, "api_key":"k"}"#,
+                "invalid_payload",
+            ),
+            (
+                r#"{"installed_app_id":"i","installed_app_id":"j","api_key":"k"}"#,
+                "invalid_payload",
+            ),
+            (
+                r#"{"installed_app_id":"i","app_id":"a","instance_id":"n","api_key":"k","granted_permissions":"data:read"}"#,
+                "invalid_payload",
+            ),
+            (
+                r#"{"installed_app_id":"i","app_id":"a","instance_id":"n","api_key":"k","granted_permissions":["<b>"]}"#,
+                "invalid_field",
+            ),
+            (
+                r#"{"app_id":"a","instance_id":"n","api_key":"k","idempotency_key":"install:x"}"#,
+                "missing_field",
+            ),
+            (
+                r#"{"installed_app_id":"i","instance_id":"n","api_key":"k","idempotency_key":"install:x"}"#,
+                "missing_field",
+            ),
+            (
+                r#"{"installed_app_id":"<script>","app_id":"a","instance_id":"n","api_key":"k"}"#,
+                "invalid_field",
+            ),
+            (
+                r#"{"installed_app_id":"i","uninstalled_at":"yesterday","idempotency_key":"uninstall:i"}"#,
+                "invalid_field",
+            ),
+        ] {
+            assert_eq!(kind_of(json), Err(code.to_owned()), "{json}");
+        }
+    }
+
+    #[test]
+    fn a_repeat_has_the_same_fingerprint_and_a_reinstall_does_not() {
+        let a = parse_event(INSTALL.as_bytes()).unwrap();
+        let b = parse_event(INSTALL.as_bytes()).unwrap();
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        let c = parse_event(INSTALL.replace("blnk_k", "blnk_new").as_bytes()).unwrap();
+        assert_ne!(a.fingerprint(), c.fingerprint());
+        assert!(!a.fingerprint().contains("blnk_k"));
+    }
+}

@@ -1,0 +1,139 @@
+//! `POST /api/portal`: the portal generator (contract §4). Confirms the install, mints a fresh
+//! one-time launch token (only its SHA-256 is stored) and answers `{"portal_url": ...}`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use diesel::prelude::*;
+use diesel::sqlite::SqliteConnection;
+use serde::Deserialize;
+
+use crate::crypto::{self, Secret};
+use crate::db;
+use crate::error::{ApiError, AppError};
+use crate::lifecycle::callback::read_cloud_request;
+use crate::lifecycle::{installs, validate};
+use crate::schema::launch_tokens;
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize)]
+pub struct PortalPayload {
+    installed_app_id: Option<String>,
+    app_id: Option<String>,
+    instance_id: Option<String>,
+    organization_id: Option<String>,
+    user_id: Option<String>,
+}
+
+/// A validated launch request.
+#[derive(Debug, Clone)]
+pub struct LaunchRequest {
+    pub installed_app_id: String,
+    pub app_id: Option<String>,
+    pub instance_id: Option<String>,
+    pub organization_id: Option<String>,
+    pub user_id: Option<String>,
+}
+
+impl TryFrom<PortalPayload> for LaunchRequest {
+    type Error = AppError;
+    fn try_from(p: PortalPayload) -> Result<Self, AppError> {
+        Ok(LaunchRequest {
+            installed_app_id: validate::required_id(
+                "installed_app_id",
+                p.installed_app_id.as_deref(),
+            )?,
+            app_id: validate::optional_id("app_id", p.app_id.as_deref())?,
+            instance_id: validate::optional_id("instance_id", p.instance_id.as_deref())?,
+            organization_id: validate::optional_id(
+                "organization_id",
+                p.organization_id.as_deref(),
+            )?,
+            user_id: validate::optional_user_id(p.user_id.as_deref())?,
+        })
+    }
+}
+
+pub fn parse_launch(body: &[u8]) -> Result<LaunchRequest, AppError> {
+    let payload: PortalPayload = serde_json::from_slice(body).map_err(|e| {
+        AppError::bad_request(
+            "invalid_payload",
+            if e.is_data() {
+                format!("a field has the wrong type or appears twice: {e}")
+            } else {
+                format!("the body is not a JSON object: {e}")
+            },
+        )
+    })?;
+    LaunchRequest::try_from(payload)
+}
+
+/// Checks the install and stores the hash of a fresh token. Returns the token (plaintext, for
+/// the URL only).
+pub fn mint_launch_token(
+    conn: &mut SqliteConnection,
+    request: &LaunchRequest,
+    now: i64,
+    ttl_secs: i64,
+) -> Result<Secret, AppError> {
+    let install = installs::find(conn, &request.installed_app_id)?.ok_or_else(|| {
+        AppError::forbidden("install_not_found", "no install with this installed_app_id")
+    })?;
+    if !install.is_active() {
+        return Err(AppError::forbidden(
+            "install_inactive",
+            "this install has been uninstalled",
+        ));
+    }
+    let mismatch = [
+        (request.app_id.as_deref(), Some(install.app_id.as_str())),
+        (
+            request.instance_id.as_deref(),
+            Some(install.instance_id.as_str()),
+        ),
+        (
+            request.organization_id.as_deref(),
+            install.organization_id.as_deref(),
+        ),
+    ]
+    .iter()
+    .any(|(sent, stored)| matches!((sent, stored), (Some(a), Some(b)) if a != b));
+    if mismatch {
+        return Err(AppError::forbidden(
+            "install_mismatch",
+            "the IDs in the request do not match the install",
+        ));
+    }
+    let token = crypto::random_token().map_err(|e| AppError::internal(e.to_string()))?;
+    diesel::insert_into(launch_tokens::table)
+        .values((
+            launch_tokens::token_hash.eq(crypto::hash_token(token.expose())),
+            launch_tokens::installed_app_id.eq(&install.installed_app_id),
+            launch_tokens::user_id.eq(&request.user_id),
+            launch_tokens::created_at.eq(now),
+            launch_tokens::expires_at.eq(now + ttl_secs),
+        ))
+        .execute(conn)?;
+    Ok(token)
+}
+
+pub async fn generate_portal(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_cloud_request(&req, payload, &state).await?;
+    let request = parse_launch(&body)?;
+    let now = state.clock.now_ts();
+    let ttl = state.config.session_ttl_secs;
+    let id = request.installed_app_id.clone();
+    let token = db::run(&state.pool, move |conn| {
+        mint_launch_token(conn, &request, now, ttl)
+    })
+    .await?;
+    log::info!("launch minted installed_app_id={id}");
+    let portal_url = format!(
+        "{}?token={}",
+        state.config.public_link("/portal"),
+        token.expose()
+    );
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "portal_url": portal_url })))
+}

@@ -1,0 +1,130 @@
+//! `blnk-kyc`: logging, the command line, configuration, then `startup::run`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use blnk_kyc::clock::Clock;
+use blnk_kyc::config::{Config, KeySource};
+use blnk_kyc::crypto::Keyring;
+use blnk_kyc::{db, lifecycle, startup};
+
+#[derive(Parser)]
+#[command(
+    name = "blnk-kyc",
+    version,
+    about = "KYC review app for Blnk Cloud (configuration: environment variables, see README)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the app (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print a new `kid:base64key` entry for APP_ENCRYPTION_KEYS.
+    GenKey {
+        /// The key id to put in front of the key.
+        #[arg(long, default_value = "k1")]
+        kid: String,
+    },
+    /// Re-encrypt every stored API key under the first key of the keyring.
+    Rekey,
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::GenKey { kid } = &command {
+        return match Keyring::generate_entry(kid) {
+            Ok(entry) => {
+                println!("{}", entry.expose());
+                eprintln!("Add it to APP_ENCRYPTION_KEYS (first entry = key for new writes), then run `blnk-kyc rekey`.");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e.to_string()),
+        };
+    }
+    let config = match Config::from_env() {
+        Ok((config, warnings)) => {
+            for w in warnings {
+                log::warn!("{w}");
+            }
+            config
+        }
+        Err(e) => return fail(&format!("configuration error: {e}")),
+    };
+    match command {
+        Command::Serve => serve(config),
+        Command::Migrate => migrate(&config),
+        Command::Rekey => rekey(&config),
+        Command::GenKey { .. } => ExitCode::SUCCESS,
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::FAILURE
+}
+
+fn serve(config: Config) -> ExitCode {
+    match actix_web::rt::System::new().block_on(startup::run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e.to_string()),
+    }
+}
+
+fn migrate(config: &Config) -> ExitCode {
+    let result = db::open_pool(&config.database_path, 1).and_then(|pool| db::run_migrations(&pool));
+    match result {
+        Ok(n) => {
+            println!(
+                "{n} migration(s) applied to {}",
+                config.database_path.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e.to_string()),
+    }
+}
+
+fn rekey(config: &Config) -> ExitCode {
+    if let KeySource::File(path) = &config.keys {
+        if !path.exists() {
+            return fail(
+                "set APP_ENCRYPTION_KEYS (new key first, old keys after it) before running rekey",
+            );
+        }
+    }
+    let pool = match db::open_pool(&config.database_path, 1) {
+        Ok(p) => p,
+        Err(e) => return fail(&e.to_string()),
+    };
+    if let Err(e) = db::run_migrations(&pool) {
+        return fail(&e.to_string());
+    }
+    let keyring = match startup::load_keyring(config, &pool) {
+        Ok(k) => k,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let now = Clock::System.now_ts();
+    let result = pool
+        .get()
+        .map_err(|e| e.to_string())
+        .and_then(|mut conn| lifecycle::installs::rekey_all(&mut conn, &keyring, now));
+    match result {
+        Ok(n) => {
+            println!(
+                "re-encrypted {n} API key(s) under key `{}`; older keys can now be removed from APP_ENCRYPTION_KEYS",
+                keyring.primary_kid()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}

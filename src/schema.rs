@@ -1,0 +1,60 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    installs (installed_app_id) {
+        installed_app_id -> Text,
+        app_id -> Text,
+        instance_id -> Text,
+        organization_id -> Nullable<Text>,
+        api_key_prefix -> Nullable<Text>,
+        api_key_ciphertext -> Nullable<Binary>,
+        api_key_nonce -> Nullable<Binary>,
+        api_key_kid -> Nullable<Text>,
+        granted_permissions -> Text,
+        status -> Text,
+        installed_at -> BigInt,
+        uninstalled_at -> Nullable<BigInt>,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    launch_tokens (token_hash) {
+        token_hash -> Binary,
+        installed_app_id -> Text,
+        user_id -> Nullable<Text>,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        redeemed_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    portal_sessions (session_hash) {
+        session_hash -> Binary,
+        installed_app_id -> Text,
+        user_id -> Nullable<Text>,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    processed_events (idempotency_key, fingerprint) {
+        idempotency_key -> Text,
+        fingerprint -> Text,
+        installed_app_id -> Text,
+        kind -> Text,
+        received_at -> BigInt,
+    }
+}
+
+diesel::joinable!(launch_tokens -> installs (installed_app_id));
+diesel::joinable!(portal_sessions -> installs (installed_app_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    installs,
+    launch_tokens,
+    portal_sessions,
+    processed_events,
+);

@@ -1,0 +1,240 @@
+//! Wiring: the shared state, the one app builder used by `main` and by the tests, and the
+//! server with its background jobs.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{from_fn, Logger};
+use actix_web::{web, App, HttpServer};
+
+use crate::clock::Clock;
+use crate::config::{Config, KeySource, SandboxMode};
+use crate::crypto::Keyring;
+use crate::db::{self, DbPool};
+use crate::lifecycle::{installs, sessions};
+use crate::web::{headers, routes};
+
+/// Everything a handler may need, shared through `web::Data`.
+pub struct AppState {
+    pub pool: DbPool,
+    pub config: Arc<Config>,
+    pub keyring: Arc<Keyring>,
+    pub clock: Clock,
+    /// `FRAME_ANCESTORS`, plus the sandbox dashboard's origin when the sandbox is on.
+    pub frame_ancestors: String,
+}
+
+impl AppState {
+    /// The Content-Security-Policy of portal pages (spec §2.8): no inline script, framing only
+    /// by the configured ancestors.
+    pub fn portal_csp(&self) -> String {
+        format!(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {}",
+            self.frame_ancestors
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Database(#[from] db::DbSetupError),
+    #[error("encryption keys: {0}")]
+    Keys(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+}
+
+/// The app: routes, middleware and state. `HttpServer::new` runs it, and so do the tests.
+pub fn build_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .configure(routes::configure)
+        .wrap(from_fn(headers::security_headers))
+        // `%U` is the path without the query string: launch tokens and `s=` never reach the log.
+        .wrap(
+            Logger::new("%{method}xi %U %s %b %Dms")
+                .custom_request_replace("method", |req| req.method().to_string()),
+        )
+}
+
+/// Opens the database, runs migrations, and loads (or on first start creates) the keyring.
+pub fn prepare_state(config: Config, clock: Clock, port: u16) -> Result<AppState, StartupError> {
+    let pool = db::open_pool(&config.database_path, 8)?;
+    let ran = db::run_migrations(&pool)?;
+    if ran > 0 {
+        log::info!("applied {ran} database migration(s)");
+    }
+    let keyring = load_keyring(&config, &pool)?;
+    let mut frame_ancestors = config.frame_ancestors.clone();
+    if config.sandbox == SandboxMode::On {
+        // The sandbox dashboard frames the portal from another site (127.0.0.1 vs localhost).
+        frame_ancestors.push_str(&format!(" http://127.0.0.1:{port}"));
+    }
+    Ok(AppState {
+        pool,
+        config: Arc::new(config),
+        keyring: Arc::new(keyring),
+        clock,
+        frame_ancestors,
+    })
+}
+
+/// Reads the keyring from `APP_ENCRYPTION_KEYS` or the key file, generating the file on the
+/// first start only. Every stored API key must open with it, or startup stops.
+pub fn load_keyring(config: &Config, pool: &DbPool) -> Result<Keyring, StartupError> {
+    let mut conn = pool.get().map_err(|e| StartupError::Keys(e.to_string()))?;
+    let keyring = match &config.keys {
+        KeySource::Env(spec) => {
+            Keyring::parse(spec.expose()).map_err(|e| StartupError::Keys(e.to_string()))?
+        }
+        KeySource::File(path) => {
+            if path.exists() {
+                read_key_file(path)?
+            } else {
+                let sealed = installs::count_sealed(&mut conn)
+                    .map_err(|e| StartupError::Keys(e.to_string()))?;
+                if sealed > 0 {
+                    return Err(StartupError::Keys(format!(
+                        "the database holds {sealed} encrypted API key(s) but the key file {} is missing; \
+                         restore it or set APP_ENCRYPTION_KEYS",
+                        path.display()
+                    )));
+                }
+                create_key_file(path)?
+            }
+        }
+    };
+    let n = installs::verify_stored_keys(&mut conn, &keyring).map_err(StartupError::Keys)?;
+    log::debug!("{n} stored API key(s) verified");
+    Ok(keyring)
+}
+
+fn read_key_file(path: &Path) -> Result<Keyring, StartupError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| StartupError::Keys(format!("cannot read {}: {e}", path.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.permissions().mode() & 0o077 != 0 {
+                log::warn!(
+                    "the key file {} is readable by other users; run chmod 600 on it",
+                    path.display()
+                );
+            }
+        }
+    }
+    Keyring::parse(&text).map_err(|e| StartupError::Keys(format!("{}: {e}", path.display())))
+}
+
+fn create_key_file(path: &Path) -> Result<Keyring, StartupError> {
+    let entry = Keyring::generate_entry("k1").map_err(|e| StartupError::Keys(e.to_string()))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StartupError::Keys(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .map_err(|e| StartupError::Keys(format!("cannot create {}: {e}", path.display())))?;
+    writeln!(file, "{}", entry.expose())
+        .map_err(|e| StartupError::Keys(format!("cannot write {}: {e}", path.display())))?;
+    log::warn!(
+        "generated an encryption key in {} (mode 0600). It protects the stored API keys: back it up, \
+         and in production set APP_ENCRYPTION_KEYS instead (see `blnk-kyc gen-key`)",
+        path.display()
+    );
+    Keyring::parse(entry.expose()).map_err(|e| StartupError::Keys(e.to_string()))
+}
+
+/// The folder of static files: `./static` when run from the project, else the source tree's.
+pub fn static_dir() -> PathBuf {
+    let local = PathBuf::from("static");
+    if local.is_dir() {
+        local
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("static")
+    }
+}
+
+/// Serves the app on `listener` and starts the background purge of expired sessions.
+pub fn serve(listener: TcpListener, state: AppState) -> Result<Server, StartupError> {
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| "?".into());
+    let state = web::Data::new(state);
+    let purge_state = state.clone();
+    let server = HttpServer::new(move || build_app(state.clone()))
+        .listen(listener)
+        .map_err(|source| StartupError::Bind { addr, source })?
+        .run();
+    actix_web::rt::spawn(purge_loop(purge_state));
+    Ok(server)
+}
+
+async fn purge_loop(state: web::Data<AppState>) {
+    let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let now = state.clock.now_ts();
+        match db::run(&state.pool, move |conn| {
+            Ok(sessions::purge_expired(conn, now)?)
+        })
+        .await
+        {
+            Ok((0, 0)) => {}
+            Ok((t, s)) => log::info!("purged {t} expired launch token(s) and {s} session(s)"),
+            Err(e) => log::warn!("session purge failed: {e}"),
+        }
+    }
+}
+
+/// Binds `BIND_ADDR`, prepares the state, prints the banner and serves until stopped.
+pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let listener = TcpListener::bind(&config.bind_addr).map_err(|source| StartupError::Bind {
+        addr: config.bind_addr.clone(),
+        source,
+    })?;
+    let port = listener.local_addr()?.port();
+    let public = config.public_link("");
+    let sandbox = config.sandbox;
+    let state = prepare_state(config, Clock::System, port)?;
+    println!("\nBlnk KYC review is running");
+    println!("  listening on      {}", listener.local_addr()?);
+    println!("  app (PUBLIC_URL)  {public}");
+    println!("  callback URL      {public}/api/callback");
+    println!("  portal URL        {public}/api/portal");
+    if sandbox == SandboxMode::On {
+        println!("  sandbox mode      on (no BLNK_CLOUD_API_URL): a simulated Blnk Cloud runs in this process");
+    }
+    println!("  health            {public}/healthz\n");
+    serve(listener, state)?.await?;
+    Ok(())
+}

@@ -1,0 +1,6 @@
+//! HTTP for people: the route table, page handlers and their template structs, and the
+//! security headers every response gets.
+
+pub mod headers;
+pub mod pages;
+pub mod routes;

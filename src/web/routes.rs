@@ -1,0 +1,49 @@
+//! The route table: every URL the app answers, in one place.
+
+use actix_web::{web, HttpRequest};
+
+use crate::error::{ApiError, AppError};
+use crate::lifecycle::{callback, launch, sessions};
+use crate::startup::static_dir;
+use crate::web::pages;
+
+/// Largest form body accepted from portal pages.
+const FORM_LIMIT: usize = 64 * 1024;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::FormConfig::default()
+            .limit(FORM_LIMIT)
+            .error_handler(|err, _req| {
+                AppError::bad_request("invalid_form", format!("the form could not be read: {err}"))
+                    .into()
+            }),
+    )
+    .app_data(web::QueryConfig::default().error_handler(|err, _req| {
+        AppError::bad_request("invalid_query", format!("bad query parameters: {err}")).into()
+    }))
+    .route("/", web::get().to(pages::show_landing))
+    .route("/healthz", web::get().to(pages::check_health))
+    // Blnk Cloud → app (JSON)
+    .route("/api/callback", web::post().to(callback::receive_callback))
+    .route("/api/portal", web::post().to(launch::generate_portal))
+    // The browser, inside Cloud's iframe
+    .route("/portal", web::get().to(sessions::redeem_portal))
+    .route("/kyc", web::get().to(pages::show_home))
+    .route(
+        "/kyc/session/end",
+        web::post().to(sessions::end_portal_session),
+    )
+    .service(actix_files::Files::new("/static", static_dir()))
+    .default_service(web::to(not_found));
+}
+
+async fn not_found(req: HttpRequest) -> actix_web::HttpResponse {
+    use actix_web::ResponseError;
+    let e = AppError::not_found("not_found", "There is no page at this address.");
+    if req.path().starts_with("/api/") {
+        ApiError(e).error_response()
+    } else {
+        e.error_response()
+    }
+}
