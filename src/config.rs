@@ -135,12 +135,6 @@ impl Config {
                         "must be at least 1",
                     ));
                 }
-                if n > 86_400 {
-                    return Err(ConfigError::new(
-                        "PORTAL_SESSION_TTL_SECS",
-                        "must be at most 86400 (Blnk advises 5 to 15 minutes)",
-                    ));
-                }
                 if !(300..=900).contains(&n) {
                     warnings.push(format!(
                         "PORTAL_SESSION_TTL_SECS={n} is outside Blnk's advice of 300-900 seconds"

@@ -109,7 +109,7 @@ pub fn mint_launch_token(
             launch_tokens::installed_app_id.eq(&install.installed_app_id),
             launch_tokens::user_id.eq(&request.user_id),
             launch_tokens::created_at.eq(now),
-            launch_tokens::expires_at.eq(now + ttl_secs),
+            launch_tokens::expires_at.eq(now.saturating_add(ttl_secs)),
         ))
         .execute(conn)?;
     Ok(token)

@@ -1,0 +1,8 @@
+//! Integration tests through the real HTTP server, a real SQLite file and real migrations.
+
+mod callback;
+mod cli;
+mod helpers;
+mod migrations;
+mod portal;
+mod sessions;
