@@ -37,6 +37,8 @@ pub struct Config {
     pub cloud_api_url: Option<Url>,
     pub sandbox: SandboxMode,
     pub sanctions_list_dir: Option<PathBuf>,
+    /// `SANDBOX_IDENTITIES`: a JSON file of identities the sandbox loads instead of its seed.
+    pub sandbox_identities: Option<PathBuf>,
     pub screening_threshold: f64,
     pub metadata_namespace: String,
 }
@@ -201,6 +203,16 @@ impl Config {
             }
         }
 
+        let sandbox_identities = var("SANDBOX_IDENTITIES").map(PathBuf::from);
+        if let Some(file) = &sandbox_identities {
+            if !file.is_file() {
+                return Err(ConfigError::new(
+                    "SANDBOX_IDENTITIES",
+                    format!("{} is not a readable file", file.display()),
+                ));
+            }
+        }
+
         let screening_threshold = match var("SCREENING_THRESHOLD") {
             None => 0.85,
             Some(v) => match v.parse::<f64>() {
@@ -238,6 +250,7 @@ impl Config {
                 cloud_api_url,
                 sandbox,
                 sanctions_list_dir,
+                sandbox_identities,
                 screening_threshold,
                 metadata_namespace,
             },
@@ -259,6 +272,7 @@ impl Config {
             cloud_api_url: None,
             sandbox: SandboxMode::On,
             sanctions_list_dir: None,
+            sandbox_identities: None,
             screening_threshold: 0.85,
             metadata_namespace: "kyc".into(),
         }

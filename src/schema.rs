@@ -49,12 +49,65 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sandbox_alerts (anomaly_id) {
+        anomaly_id -> Text,
+        instance_id -> Text,
+        identity_id -> Text,
+        title -> Text,
+        description -> Text,
+        status -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sandbox_identities (instance_id, identity_id) {
+        instance_id -> Text,
+        identity_id -> Text,
+        position -> Integer,
+        body -> Text,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sandbox_installs (installed_app_id) {
+        installed_app_id -> Text,
+        instance_id -> Text,
+        app_id -> Text,
+        api_key_hash -> Binary,
+        api_key_prefix -> Text,
+        scopes -> Text,
+        status -> Text,
+        installed_at -> BigInt,
+        uninstalled_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    sandbox_instances (instance_id) {
+        instance_id -> Text,
+        name -> Text,
+        organization_id -> Text,
+        created_at -> BigInt,
+    }
+}
+
 diesel::joinable!(launch_tokens -> installs (installed_app_id));
 diesel::joinable!(portal_sessions -> installs (installed_app_id));
+diesel::joinable!(sandbox_alerts -> sandbox_instances (instance_id));
+diesel::joinable!(sandbox_identities -> sandbox_instances (instance_id));
+diesel::joinable!(sandbox_installs -> sandbox_instances (instance_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     installs,
     launch_tokens,
     portal_sessions,
     processed_events,
+    sandbox_alerts,
+    sandbox_identities,
+    sandbox_installs,
+    sandbox_instances,
 );

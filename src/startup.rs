@@ -17,6 +17,7 @@ use crate::config::{Config, KeySource, SandboxMode};
 use crate::crypto::Keyring;
 use crate::db::{self, DbPool};
 use crate::lifecycle::{installs, sessions};
+use crate::sandbox::SandboxState;
 use crate::web::{headers, routes};
 
 /// Everything a handler may need, shared through `web::Data`.
@@ -27,6 +28,8 @@ pub struct AppState {
     pub clock: Clock,
     /// `FRAME_ANCESTORS`, plus the sandbox dashboard's origin when the sandbox is on.
     pub frame_ancestors: String,
+    /// The simulated Blnk Cloud, when the sandbox is on.
+    pub sandbox: Option<Arc<SandboxState>>,
 }
 
 impl AppState {
@@ -47,6 +50,8 @@ pub enum StartupError {
     Database(#[from] db::DbSetupError),
     #[error("encryption keys: {0}")]
     Keys(String),
+    #[error("sandbox: {0}")]
+    Sandbox(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -66,9 +71,10 @@ pub fn build_app(
         InitError = (),
     >,
 > {
+    let sandbox_on = state.sandbox.is_some();
     App::new()
         .app_data(state)
-        .configure(routes::configure)
+        .configure(|cfg| routes::configure(cfg, sandbox_on))
         .wrap(from_fn(headers::security_headers))
         // `%U` is the path without the query string: launch tokens and `s=` never reach the log.
         .wrap(
@@ -86,17 +92,32 @@ pub fn prepare_state(config: Config, clock: Clock, port: u16) -> Result<AppState
     }
     let keyring = load_keyring(&config, &pool)?;
     let mut frame_ancestors = config.frame_ancestors.clone();
+    let mut sandbox = None;
     if config.sandbox == SandboxMode::On {
         // The sandbox dashboard frames the portal from another site (127.0.0.1 vs localhost).
         frame_ancestors.push_str(&format!(" http://127.0.0.1:{port}"));
+        let identities = match &config.sandbox_identities {
+            Some(path) => Some(
+                crate::sandbox::identities_file::load(path)
+                    .map_err(|e| StartupError::Sandbox(format!("SANDBOX_IDENTITIES: {e}")))?,
+            ),
+            None => None,
+        };
+        let state = SandboxState::new(format!("http://127.0.0.1:{port}"), identities)
+            .map_err(|e| StartupError::Sandbox(e.to_string()))?;
+        sandbox = Some(Arc::new(state));
     }
-    Ok(AppState {
+    let state = AppState {
         pool,
         config: Arc::new(config),
         keyring: Arc::new(keyring),
         clock,
         frame_ancestors,
-    })
+        sandbox,
+    };
+    crate::sandbox::dashboard::ensure_default_instance(&state)
+        .map_err(|e| StartupError::Sandbox(format!("creating the default instance: {e}")))?;
+    Ok(state)
 }
 
 /// Reads the keyring from `APP_ENCRYPTION_KEYS` or the key file, generating the file on the
@@ -225,6 +246,7 @@ pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let port = listener.local_addr()?.port();
     let public = config.public_link("");
     let sandbox = config.sandbox;
+    let cloud_api = config.cloud_api_url.as_ref().map(|u| u.to_string());
     let state = prepare_state(config, Clock::System, port)?;
     println!("\nBlnk KYC review is running");
     println!("  listening on      {}", listener.local_addr()?);
@@ -232,7 +254,14 @@ pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     println!("  callback URL      {public}/api/callback");
     println!("  portal URL        {public}/api/portal");
     if sandbox == SandboxMode::On {
-        println!("  sandbox mode      on (no BLNK_CLOUD_API_URL): a simulated Blnk Cloud runs in this process");
+        println!("  mode              SANDBOX: a simulated Blnk Cloud runs in this process (no BLNK_CLOUD_API_URL)");
+        println!("  sandbox dashboard http://127.0.0.1:{port}/sandbox   <- open this to install and launch the app");
+        println!("  sandbox Cloud API http://127.0.0.1:{port}/sandbox/api");
+    } else {
+        println!(
+            "  mode              PRODUCTION: Blnk Cloud API at {cloud}",
+            cloud = cloud_api.as_deref().unwrap_or("(not set)")
+        );
     }
     println!("  health            {public}/healthz\n");
     serve(listener, state)?.await?;

@@ -93,6 +93,8 @@ pub fn with_session_param(path: &str, session_id: &str) -> String {
 }
 
 /// `Origin` must be absent (browsers omit it on some same-origin navigations) or the app's origin.
+/// `Origin: null` counts as the app's own only when the browser says the request is same-origin
+/// (see [`is_same_origin_null`]).
 pub fn verify_origin(req: &HttpRequest, public_origin: &str) -> Result<(), AppError> {
     match req.headers().get(header::ORIGIN) {
         None => Ok(()),
@@ -103,11 +105,28 @@ pub fn verify_origin(req: &HttpRequest, public_origin: &str) -> Result<(), AppEr
         {
             Ok(())
         }
+        Some(_) if is_same_origin_null(req) => Ok(()),
         Some(_) => Err(AppError::forbidden(
             "origin_mismatch",
             "This form was sent from another site and has been refused.",
         )),
     }
+}
+
+/// Whether the request carries `Origin: null` from a same-origin form. Pages served with
+/// `Referrer-Policy: no-referrer` (every page of this app) make browsers send `Origin: null` even
+/// on same-origin form posts (Fetch standard, "serialize a request origin"; seen in Chromium 156);
+/// `Sec-Fetch-Site`, which no page script can set, then says whether the form was the site's own.
+/// An opaque origin from anywhere else (a sandboxed frame, a `data:` page) comes with
+/// `Sec-Fetch-Site: cross-site` and stays refused.
+pub fn is_same_origin_null(req: &HttpRequest) -> bool {
+    let header_is = |name: &str, value: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case(value))
+    };
+    header_is("origin", "null") && header_is("sec-fetch-site", "same-origin")
 }
 
 /// A fresh session made by redeeming a launch token.

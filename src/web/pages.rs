@@ -61,8 +61,6 @@ fn render(t: &impl Template) -> Result<String, AppError> {
 #[template(path = "portal/home.html")]
 pub struct HomePage {
     pub nav: Nav,
-    pub installed_app_id: String,
-    pub scopes: Vec<String>,
     pub missing_scopes: Vec<&'static str>,
 }
 
@@ -71,13 +69,61 @@ pub async fn show_home(
     session: PortalSession,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let now = state.clock.now_ts();
-    let scopes = session.install.scopes();
     let page = HomePage {
+        missing_scopes: missing_scopes(&session.install.scopes()),
+        nav: Nav::new(&session, state.clock.now_ts()),
+    };
+    Ok(html(render(&page)?))
+}
+
+pub struct Permission {
+    pub scope: &'static str,
+    pub granted: bool,
+    pub purpose: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "portal/install.html")]
+pub struct InstallPage {
+    pub nav: Nav,
+    pub installed_app_id: String,
+    pub permissions: Vec<Permission>,
+    pub missing_scopes: Vec<&'static str>,
+}
+
+/// What each scope is used for, as shown to reviewers.
+const SCOPE_PURPOSES: [(&str, &str); 4] = [
+    (
+        "data:read",
+        "reading the ledger's identities for the review queue",
+    ),
+    (
+        "data:write",
+        "writing KYC results to each identity's metadata",
+    ),
+    ("alerts:read", "showing the alerts this app raised"),
+    ("alerts:write", "raising and updating alerts in Blnk Cloud"),
+];
+
+/// `GET /kyc/install`: the install, its permissions and what each one enables.
+pub async fn show_install(
+    session: PortalSession,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let scopes = session.install.scopes();
+    let permissions = SCOPE_PURPOSES
+        .iter()
+        .map(|(scope, purpose)| Permission {
+            scope,
+            granted: scopes.iter().any(|s| s == scope),
+            purpose,
+        })
+        .collect();
+    let page = InstallPage {
         installed_app_id: session.install.installed_app_id.clone(),
         missing_scopes: missing_scopes(&scopes),
-        scopes,
-        nav: Nav::new(&session, now),
+        permissions,
+        nav: Nav::new(&session, state.clock.now_ts()),
     };
     Ok(html(render(&page)?))
 }

@@ -4,13 +4,24 @@ use actix_web::{web, HttpRequest};
 
 use crate::error::{ApiError, AppError};
 use crate::lifecycle::{callback, launch, sessions};
+use crate::sandbox::{self, faults};
 use crate::startup::static_dir;
 use crate::web::pages;
+use actix_web::middleware::from_fn;
 
 /// Largest form body accepted from portal pages.
 const FORM_LIMIT: usize = 64 * 1024;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// The app's routes; the sandbox's only when it is on (otherwise `/sandbox` is a 404).
+pub fn configure(cfg: &mut web::ServiceConfig, sandbox_on: bool) {
+    if sandbox_on {
+        cfg.service(
+            web::scope("/sandbox/api")
+                .wrap(from_fn(faults::inject_faults))
+                .configure(sandbox::api::configure),
+        )
+        .service(web::scope("/sandbox").configure(sandbox::dashboard::configure));
+    }
     cfg.app_data(
         web::FormConfig::default()
             .limit(FORM_LIMIT)
@@ -30,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // The browser, inside Cloud's iframe
     .route("/portal", web::get().to(sessions::redeem_portal))
     .route("/kyc", web::get().to(pages::show_home))
+    .route("/kyc/install", web::get().to(pages::show_install))
     .route(
         "/kyc/session/end",
         web::post().to(sessions::end_portal_session),

@@ -2,7 +2,9 @@
 
 mod callback;
 mod cli;
+mod cloud_client;
 mod helpers;
 mod migrations;
 mod portal;
+mod sandbox;
 mod sessions;

@@ -286,3 +286,47 @@ async fn health_check_reports_the_database() {
     assert_eq!(v["database"], "ok");
     assert_eq!(app.get("/no/such/page").await.status(), 404);
 }
+
+/// Chrome posts forms of a `Referrer-Policy: no-referrer` page with `Origin: null`, even to the
+/// page's own origin; `Sec-Fetch-Site` tells whether the form was the app's own.
+#[actix_web::test]
+async fn ending_a_session_from_a_no_referrer_page_sends_origin_null_and_is_accepted() {
+    let app = spawn_app().await;
+    app.install("instapp_1").await;
+    let s = app.open_session("instapp_1").await;
+    let html = app
+        .get_with_cookie("/kyc", &s.cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("csrf field")
+        .to_owned();
+    let post = |fetch_site: &'static str| {
+        app.client
+            .post(app.url("/kyc/session/end"))
+            .header(reqwest::header::COOKIE, &s.cookie)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .header(reqwest::header::ORIGIN, "null")
+            .header("sec-fetch-site", fetch_site)
+            .body(serde_urlencoded::to_string([("csrf", csrf.clone())]).unwrap())
+            .send()
+    };
+    for foreign in ["cross-site", "same-site"] {
+        assert_eq!(
+            post(foreign).await.unwrap().status(),
+            403,
+            "Origin: null from a {foreign} context"
+        );
+    }
+    assert_eq!(app.get_with_cookie("/kyc", &s.cookie).await.status(), 200);
+    assert_eq!(post("same-origin").await.unwrap().status(), 200);
+    assert_eq!(app.get_with_cookie("/kyc", &s.cookie).await.status(), 410);
+}

@@ -1,0 +1,8 @@
+//! The KYC domain, with no HTTP in it: identities as read from Cloud, data checks, sanctions
+//! screening, the risk score.
+
+pub mod checks;
+pub mod countries;
+pub mod identity;
+pub mod risk;
+pub mod screening;
