@@ -6,6 +6,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod jobs;
 pub mod kyc;
 pub mod lifecycle;
 pub mod sandbox;

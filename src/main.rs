@@ -34,6 +34,25 @@ enum Command {
     },
     /// Re-encrypt every stored API key under the first key of the keyring.
     Rekey,
+    /// Screen one name against the sanctions list with the app's matcher and threshold.
+    Screen {
+        /// The name to screen (any order: "First Last" or "LAST, First").
+        name: String,
+        /// Date of birth, YYYY-MM-DD (raises or lowers the score when the list has one).
+        #[arg(long, value_parser = parse_date)]
+        dob: Option<chrono::NaiveDate>,
+        /// Folder with sdn.csv and alt.csv (default: SANCTIONS_LIST_DIR, else the bundled sample).
+        #[arg(long)]
+        list: Option<std::path::PathBuf>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a date in the form YYYY-MM-DD"))
 }
 
 fn main() -> ExitCode {
@@ -63,6 +82,12 @@ fn main() -> ExitCode {
         Command::Serve => serve(config),
         Command::Migrate => migrate(&config),
         Command::Rekey => rekey(&config),
+        Command::Screen {
+            name,
+            dob,
+            list,
+            json,
+        } => screen(&config, &name, dob, list, json),
         Command::GenKey { .. } => ExitCode::SUCCESS,
     }
 }
@@ -127,4 +152,70 @@ fn rekey(config: &Config) -> ExitCode {
         }
         Err(e) => fail(&e),
     }
+}
+
+fn screen(
+    config: &Config,
+    name: &str,
+    dob: Option<chrono::NaiveDate>,
+    list: Option<std::path::PathBuf>,
+    json: bool,
+) -> ExitCode {
+    use blnk_kyc::kyc::screening::{PartyKind, SanctionsList, Screener};
+    let dir = list.or_else(|| config.sanctions_list_dir.clone());
+    let list = match &dir {
+        Some(d) => match SanctionsList::load_dir(d) {
+            Ok(l) => l,
+            Err(e) => return fail(&format!("sanctions list {}: {e}", d.display())),
+        },
+        None => SanctionsList::bundled_sample(),
+    };
+    let screener = Screener::new(std::sync::Arc::new(list), config.screening_threshold);
+    let hits = screener.screen(name, dob, PartyKind::Unknown);
+    if json {
+        let out = serde_json::json!({
+            "list_version": screener.list().version(),
+            "threshold": screener.threshold(),
+            "algorithm": blnk_kyc::kyc::screening::ALGORITHM_VERSION,
+            "hits": hits.iter().map(|h| serde_json::json!({
+                "entity_id": h.entity_id,
+                "name": h.listed_name,
+                "matched_alias": h.matched_alias,
+                "programs": h.programs,
+                "score": h.score,
+                "name_score": h.name_score,
+                "dob_adjustment": h.dob_adjustment,
+                "pairs": h.pairs,
+                "unmatched": h.unmatched,
+            })).collect::<Vec<_>>(),
+        });
+        println!("{out}");
+        return ExitCode::SUCCESS;
+    }
+    println!(
+        "list {} · threshold {:.2} · {} hit(s) for \"{name}\"",
+        screener.list().version(),
+        screener.threshold(),
+        hits.len()
+    );
+    for h in &hits {
+        let pairs: Vec<String> = h
+            .pairs
+            .iter()
+            .map(|p| format!("{}~{} {:.3}", p.query, p.listed, p.score))
+            .collect();
+        println!(
+            "  {:>6}  {:.3}  {}{}  [{}]  {}",
+            h.entity_id,
+            h.score,
+            h.listed_name,
+            h.matched_alias
+                .as_deref()
+                .map(|a| format!(" (alias {a})"))
+                .unwrap_or_default(),
+            h.programs.join(", "),
+            pairs.join(", ")
+        );
+    }
+    ExitCode::SUCCESS
 }

@@ -19,6 +19,61 @@ diesel::table! {
 }
 
 diesel::table! {
+    kyc_identities (installed_app_id, identity_id) {
+        installed_app_id -> Text,
+        identity_id -> Text,
+        display_name -> Text,
+        identity_kind -> Text,
+        email -> Text,
+        phone -> Text,
+        country -> Text,
+        body -> Text,
+        content_hash -> Text,
+        status -> Text,
+        risk_score -> Integer,
+        risk_band -> Text,
+        findings_count -> Integer,
+        hits_count -> Integer,
+        assessment -> Nullable<Text>,
+        assessed_key -> Nullable<Text>,
+        last_decision -> Nullable<Text>,
+        decided_at -> Nullable<BigInt>,
+        review_due_at -> Nullable<BigInt>,
+        first_seen_at -> BigInt,
+        last_seen_at -> BigInt,
+        refreshed_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    kyc_jobs (installed_app_id, kind) {
+        installed_app_id -> Text,
+        kind -> Text,
+        status -> Text,
+        done -> BigInt,
+        total -> BigInt,
+        next_page -> BigInt,
+        started_at -> BigInt,
+        updated_at -> BigInt,
+        finished_at -> Nullable<BigInt>,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    kyc_status_history (id) {
+        id -> Integer,
+        installed_app_id -> Text,
+        identity_id -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor -> Text,
+        note -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
     launch_tokens (token_hash) {
         token_hash -> Binary,
         installed_app_id -> Text,
@@ -95,6 +150,9 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(kyc_identities -> installs (installed_app_id));
+diesel::joinable!(kyc_jobs -> installs (installed_app_id));
+diesel::joinable!(kyc_status_history -> installs (installed_app_id));
 diesel::joinable!(launch_tokens -> installs (installed_app_id));
 diesel::joinable!(portal_sessions -> installs (installed_app_id));
 diesel::joinable!(sandbox_alerts -> sandbox_instances (instance_id));
@@ -103,6 +161,9 @@ diesel::joinable!(sandbox_installs -> sandbox_instances (instance_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     installs,
+    kyc_identities,
+    kyc_jobs,
+    kyc_status_history,
     launch_tokens,
     portal_sessions,
     processed_events,

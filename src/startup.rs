@@ -12,10 +12,14 @@ use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{from_fn, Logger};
 use actix_web::{web, App, HttpServer};
 
+use crate::blnk::{CloudClient, RetryPolicy, Timeouts};
 use crate::clock::Clock;
 use crate::config::{Config, KeySource, SandboxMode};
 use crate::crypto::Keyring;
 use crate::db::{self, DbPool};
+use crate::jobs::JobRegistry;
+use crate::kyc::checks::HighRiskList;
+use crate::kyc::screening::{SanctionsList, Screener};
 use crate::lifecycle::{installs, sessions};
 use crate::sandbox::SandboxState;
 use crate::web::{headers, routes};
@@ -30,6 +34,13 @@ pub struct AppState {
     pub frame_ancestors: String,
     /// The simulated Blnk Cloud, when the sandbox is on.
     pub sandbox: Option<Arc<SandboxState>>,
+    /// The Cloud API client (the sandbox's API when the sandbox is on).
+    pub cloud: CloudClient,
+    /// The sanctions list, indexed, with the configured threshold.
+    pub screener: Arc<Screener>,
+    pub high_risk: HighRiskList,
+    /// Background jobs running in this process.
+    pub jobs: Arc<JobRegistry>,
 }
 
 impl AppState {
@@ -52,6 +63,10 @@ pub enum StartupError {
     Keys(String),
     #[error("sandbox: {0}")]
     Sandbox(String),
+    #[error("SANCTIONS_LIST_DIR: {0}")]
+    SanctionsList(String),
+    #[error("Cloud client: {0}")]
+    Cloud(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -107,7 +122,34 @@ pub fn prepare_state(config: Config, clock: Clock, port: u16) -> Result<AppState
             .map_err(|e| StartupError::Sandbox(e.to_string()))?;
         sandbox = Some(Arc::new(state));
     }
+    let list = match &config.sanctions_list_dir {
+        Some(dir) => {
+            SanctionsList::load_dir(dir).map_err(|e| StartupError::SanctionsList(e.to_string()))?
+        }
+        None => SanctionsList::bundled_sample(),
+    };
+    for (file, line, reason) in &list.report().bad_rows {
+        log::warn!("sanctions list {file} line {line}: {reason}");
+    }
+    log::info!(
+        "sanctions list {} loaded: {} entries, {} aliases",
+        list.version(),
+        list.report().entries,
+        list.report().aliases
+    );
+    let screener = Arc::new(Screener::new(Arc::new(list), config.screening_threshold));
+    let cloud_base = match &config.cloud_api_url {
+        Some(url) => url.clone(),
+        None => url::Url::parse(&format!("http://127.0.0.1:{port}/sandbox/api"))
+            .map_err(|e| StartupError::Cloud(e.to_string()))?,
+    };
+    let cloud = CloudClient::new(cloud_base, Timeouts::default(), RetryPolicy::default())
+        .map_err(StartupError::Cloud)?;
     let state = AppState {
+        cloud,
+        screener,
+        high_risk: HighRiskList::default(),
+        jobs: Arc::new(JobRegistry::default()),
         pool,
         config: Arc::new(config),
         keyring: Arc::new(keyring),
@@ -216,6 +258,7 @@ pub fn serve(listener: TcpListener, state: AppState) -> Result<Server, StartupEr
         .listen(listener)
         .map_err(|source| StartupError::Bind { addr, source })?
         .run();
+    crate::jobs::resume_all(purge_state.clone());
     actix_web::rt::spawn(purge_loop(purge_state));
     Ok(server)
 }

@@ -26,7 +26,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{Months, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::checks::{rules, Finding, Severity};
 use super::identity::IdentityKind;
@@ -53,7 +53,7 @@ pub struct ScreeningSummary {
 }
 
 /// One named part of the score.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contribution {
     pub rule: String,
     pub points: u32,

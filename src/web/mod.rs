@@ -2,5 +2,7 @@
 //! security headers every response gets.
 
 pub mod headers;
+pub mod identity;
 pub mod pages;
+pub mod queue;
 pub mod routes;

@@ -40,19 +40,24 @@ impl Nav {
         }
     }
 
+    /// The session id when it travels in URLs (for GET forms, which drop the action's query).
+    pub fn session_param(&self) -> Option<String> {
+        self.url_mode.then(|| self.session.id().expose().to_owned())
+    }
+
     /// A link to `path` that keeps the session in URL mode.
     pub fn link(&self, path: &str) -> String {
         self.session.link(path)
     }
 }
 
-fn html(body: String) -> HttpResponse {
+pub(crate) fn html(body: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(ContentType::html())
         .body(body)
 }
 
-fn render(t: &impl Template) -> Result<String, AppError> {
+pub(crate) fn render(t: &impl Template) -> Result<String, AppError> {
     t.render()
         .map_err(|e| AppError::internal(format!("template: {e}")))
 }
@@ -69,6 +74,8 @@ pub async fn show_home(
     session: PortalSession,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
+    // The first launch of an install starts reading its identities in the background.
+    crate::web::queue::ensure_first_sync(&state, &session).await?;
     let page = HomePage {
         missing_scopes: missing_scopes(&session.install.scopes()),
         nav: Nav::new(&session, state.clock.now_ts()),

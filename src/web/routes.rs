@@ -6,7 +6,7 @@ use crate::error::{ApiError, AppError};
 use crate::lifecycle::{callback, launch, sessions};
 use crate::sandbox::{self, faults};
 use crate::startup::static_dir;
-use crate::web::pages;
+use crate::web::{identity, pages, queue};
 use actix_web::middleware::from_fn;
 
 /// Largest form body accepted from portal pages.
@@ -42,6 +42,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, sandbox_on: bool) {
     .route("/portal", web::get().to(sessions::redeem_portal))
     .route("/kyc", web::get().to(pages::show_home))
     .route("/kyc/install", web::get().to(pages::show_install))
+    .route("/kyc/queue", web::get().to(queue::show_queue))
+    .route("/kyc/queue.csv", web::get().to(queue::export_queue_csv))
+    .route("/kyc/sync", web::post().to(queue::start_sync))
+    .route("/kyc/jobs", web::get().to(queue::show_jobs))
+    .route(
+        "/kyc/identities/{identity_id}",
+        web::get().to(identity::show_identity),
+    )
     .route(
         "/kyc/session/end",
         web::post().to(sessions::end_portal_session),

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use blnk_kyc::clock::Clock;
 use blnk_kyc::config::Config;
 use blnk_kyc::db::{self, DbConn, DbPool};
+use blnk_kyc::sandbox::DEFAULT_INSTANCE;
 use blnk_kyc::startup;
 use chrono::TimeZone;
 use reqwest::header::{HeaderMap, CONTENT_TYPE, LOCATION, SET_COOKIE};
@@ -219,4 +220,48 @@ pub fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
         .any(|w| w == needle.as_bytes())
+}
+
+/// Installs the app on the default sandbox instance through the dashboard; returns the key the
+/// sandbox issued (read back the way the app would: decrypted from its own store) and the
+/// installed_app_id.
+pub async fn dashboard_install(app: &TestApp, scopes: &[&str]) -> (String, String) {
+    let form: Vec<(&str, &str)> = scopes.iter().map(|s| (*s, "on")).collect();
+    let resp = app
+        .client
+        .post(app.url(&format!("/sandbox/instances/{DEFAULT_INSTANCE}/install")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string(&form).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let location = header(resp.headers(), LOCATION);
+    assert!(location.contains("Installed"), "{location}");
+    let ring = blnk_kyc::startup::load_keyring(
+        &blnk_kyc::config::Config::for_dir(app.dir.path()),
+        &app.pool,
+    )
+    .unwrap();
+    let all: Vec<blnk_kyc::lifecycle::installs::Install> = {
+        use blnk_kyc::schema::installs::dsl;
+        use diesel::prelude::*;
+        dsl::installs
+            .select(blnk_kyc::lifecycle::installs::Install::as_select())
+            .load(&mut app.conn())
+            .unwrap()
+    };
+    let install = all
+        .into_iter()
+        .find(|i| i.is_active())
+        .expect("the app received the install event");
+    assert_eq!(install.instance_id, DEFAULT_INSTANCE);
+    assert_eq!(
+        install.scopes(),
+        scopes.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    );
+    (
+        install.api_key(&ring).unwrap().expose().to_owned(),
+        install.installed_app_id,
+    )
 }

@@ -6,5 +6,6 @@ mod cloud_client;
 mod helpers;
 mod migrations;
 mod portal;
+mod review;
 mod sandbox;
 mod sessions;

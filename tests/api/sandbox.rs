@@ -12,46 +12,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-/// Installs the app on the default sandbox instance through the dashboard; returns the key the
-/// sandbox issued (read back the way the app would: decrypted from its own store) and the
-/// installed_app_id.
-async fn dashboard_install(app: &TestApp, scopes: &[&str]) -> (String, String) {
-    let form: Vec<(&str, &str)> = scopes.iter().map(|s| (*s, "on")).collect();
-    let resp = app
-        .client
-        .post(app.url(&format!("/sandbox/instances/{DEFAULT_INSTANCE}/install")))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(serde_urlencoded::to_string(&form).unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 303);
-    let location = header(resp.headers(), LOCATION);
-    assert!(location.contains("Installed"), "{location}");
-    let ring = startup::load_keyring(&Config::for_dir(app.dir.path()), &app.pool).unwrap();
-    let all: Vec<installs::Install> = {
-        use blnk_kyc::schema::installs::dsl;
-        use diesel::prelude::*;
-        dsl::installs
-            .select(installs::Install::as_select())
-            .load(&mut app.conn())
-            .unwrap()
-    };
-    let install = all
-        .into_iter()
-        .find(|i| i.is_active())
-        .expect("the app received the install event");
-    assert_eq!(install.instance_id, DEFAULT_INSTANCE);
-    assert_eq!(
-        install.scopes(),
-        scopes.iter().map(|s| s.to_string()).collect::<Vec<_>>()
-    );
-    (
-        install.api_key(&ring).unwrap().expose().to_owned(),
-        install.installed_app_id,
-    )
-}
-
 async fn cloud_get(app: &TestApp, key: &str, path: &str) -> reqwest::Response {
     app.client
         .get(app.url(&format!("/sandbox/api{path}")))

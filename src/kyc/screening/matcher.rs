@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::index::{NearCache, ScreeningIndex};
 use super::jaro::jaro_winkler;
@@ -69,7 +69,7 @@ impl PartyKind {
 }
 
 /// One paired token of a hit.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TokenPair {
     /// Normalised query token.
     pub query: String,
@@ -80,7 +80,7 @@ pub struct TokenPair {
 }
 
 /// A list entry whose name (or alias) scored at or above the threshold.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hit {
     pub entity_id: String,
     /// The entry's primary name as listed.

@@ -1,0 +1,452 @@
+//! The local identity index (spec §3): one row per identity of an install, filled by the sync
+//! and by opening an identity, holding the review fields, the identity as last read, its content
+//! hash and the latest assessment. Queue queries (filters, search, sort, pages, counts) run here.
+//! Every function is scoped by `installed_app_id`, so one install never sees another's rows.
+
+use diesel::prelude::*;
+use diesel::sqlite::SqliteConnection;
+use serde_json::Value;
+
+use super::assessment::Assessment;
+use super::identity::Identity;
+use crate::schema::{kyc_identities, kyc_status_history};
+
+pub const STATUS_UNREVIEWED: &str = "unreviewed";
+/// Every status of spec §3, in display order.
+pub const STATUSES: [&str; 7] = [
+    "unreviewed",
+    "in_review",
+    "escalated",
+    "review_due",
+    "resubmission_requested",
+    "approved",
+    "rejected",
+];
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = kyc_identities)]
+pub struct IndexRow {
+    pub installed_app_id: String,
+    pub identity_id: String,
+    pub display_name: String,
+    pub identity_kind: String,
+    pub email: String,
+    pub phone: String,
+    pub country: String,
+    pub body: String,
+    pub content_hash: String,
+    pub status: String,
+    pub risk_score: i32,
+    pub risk_band: String,
+    pub findings_count: i32,
+    pub hits_count: i32,
+    pub assessment: Option<String>,
+    pub assessed_key: Option<String>,
+    pub last_decision: Option<String>,
+    pub decided_at: Option<i64>,
+    pub review_due_at: Option<i64>,
+    pub first_seen_at: i64,
+    pub last_seen_at: i64,
+    pub refreshed_at: i64,
+}
+
+impl IndexRow {
+    pub fn assessment(&self) -> Option<Assessment> {
+        self.assessment
+            .as_deref()
+            .and_then(|a| serde_json::from_str(a).ok())
+    }
+
+    pub fn identity(&self) -> Identity {
+        Identity::from_json(&serde_json::from_str(&self.body).unwrap_or(Value::Null))
+    }
+
+    pub fn is_due(&self, now: i64) -> bool {
+        self.status == "review_due" || self.review_due_at.is_some_and(|d| d <= now)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = kyc_status_history)]
+pub struct HistoryRow {
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub actor: String,
+    pub note: String,
+    pub at: i64,
+}
+
+/// Writes the identity as just read from Cloud. Returns `true` when it is new or its content
+/// changed (so it needs a fresh assessment).
+pub fn upsert_identity(
+    conn: &mut SqliteConnection,
+    installed_app_id: &str,
+    body: &Value,
+    now: i64,
+) -> QueryResult<bool> {
+    use crate::schema::kyc_identities::dsl as k;
+    let identity = Identity::from_json(body);
+    let Some(identity_id) = identity.identity_id.clone() else {
+        return Ok(false);
+    };
+    let hash = identity.content_hash();
+    let existing: Option<String> = k::kyc_identities
+        .filter(k::installed_app_id.eq(installed_app_id))
+        .filter(k::identity_id.eq(&identity_id))
+        .select(k::content_hash)
+        .first(conn)
+        .optional()?;
+    let body_text = body.to_string();
+    let country = identity
+        .country
+        .as_deref()
+        .map(|c| {
+            super::countries::normalize_country(c)
+                .map(str::to_owned)
+                .unwrap_or_else(|| c.to_owned())
+        })
+        .unwrap_or_default();
+    match existing {
+        Some(old) if old == hash => {
+            diesel::update(
+                k::kyc_identities
+                    .filter(k::installed_app_id.eq(installed_app_id))
+                    .filter(k::identity_id.eq(&identity_id)),
+            )
+            .set((k::last_seen_at.eq(now), k::body.eq(&body_text)))
+            .execute(conn)?;
+            Ok(false)
+        }
+        Some(_) => {
+            diesel::update(
+                k::kyc_identities
+                    .filter(k::installed_app_id.eq(installed_app_id))
+                    .filter(k::identity_id.eq(&identity_id)),
+            )
+            .set((
+                k::display_name.eq(identity.display_name()),
+                k::identity_kind.eq(identity.kind.as_str()),
+                k::email.eq(identity.email.clone().unwrap_or_default()),
+                k::phone.eq(identity.phone.clone().unwrap_or_default()),
+                k::country.eq(&country),
+                k::body.eq(&body_text),
+                k::content_hash.eq(&hash),
+                k::last_seen_at.eq(now),
+                k::refreshed_at.eq(now),
+            ))
+            .execute(conn)?;
+            Ok(true)
+        }
+        None => {
+            diesel::insert_into(k::kyc_identities)
+                .values((
+                    k::installed_app_id.eq(installed_app_id),
+                    k::identity_id.eq(&identity_id),
+                    k::display_name.eq(identity.display_name()),
+                    k::identity_kind.eq(identity.kind.as_str()),
+                    k::email.eq(identity.email.clone().unwrap_or_default()),
+                    k::phone.eq(identity.phone.clone().unwrap_or_default()),
+                    k::country.eq(&country),
+                    k::body.eq(&body_text),
+                    k::content_hash.eq(&hash),
+                    k::status.eq(STATUS_UNREVIEWED),
+                    k::first_seen_at.eq(now),
+                    k::last_seen_at.eq(now),
+                    k::refreshed_at.eq(now),
+                ))
+                .execute(conn)?;
+            record_status(
+                conn,
+                installed_app_id,
+                &identity_id,
+                None,
+                STATUS_UNREVIEWED,
+                "system",
+                "first seen in the ledger",
+                now,
+            )?;
+            Ok(true)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn record_status(
+    conn: &mut SqliteConnection,
+    installed_app_id: &str,
+    identity_id: &str,
+    from: Option<&str>,
+    to: &str,
+    actor: &str,
+    note: &str,
+    now: i64,
+) -> QueryResult<usize> {
+    use crate::schema::kyc_status_history::dsl as h;
+    diesel::insert_into(h::kyc_status_history)
+        .values((
+            h::installed_app_id.eq(installed_app_id),
+            h::identity_id.eq(identity_id),
+            h::from_status.eq(from),
+            h::to_status.eq(to),
+            h::actor.eq(actor),
+            h::note.eq(note),
+            h::at.eq(now),
+        ))
+        .execute(conn)
+}
+
+pub fn history(
+    conn: &mut SqliteConnection,
+    installed_app_id: &str,
+    identity_id: &str,
+) -> QueryResult<Vec<HistoryRow>> {
+    use crate::schema::kyc_status_history::dsl as h;
+    h::kyc_status_history
+        .filter(h::installed_app_id.eq(installed_app_id))
+        .filter(h::identity_id.eq(identity_id))
+        .order(h::id.desc())
+        .select(HistoryRow::as_select())
+        .load(conn)
+}
+
+/// Stores an assessment and the denormalised columns the queue filters on.
+pub fn save_assessment(
+    conn: &mut SqliteConnection,
+    installed_app_id: &str,
+    identity_id: &str,
+    assessment: &Assessment,
+    key: &str,
+) -> QueryResult<usize> {
+    use crate::schema::kyc_identities::dsl as k;
+    let json = serde_json::to_string(assessment).unwrap_or_default();
+    diesel::update(
+        k::kyc_identities
+            .filter(k::installed_app_id.eq(installed_app_id))
+            .filter(k::identity_id.eq(identity_id)),
+    )
+    .set((
+        k::risk_score.eq(i32::try_from(assessment.risk_score).unwrap_or(100)),
+        k::risk_band.eq(&assessment.risk_band),
+        k::findings_count.eq(i32::try_from(assessment.failed_checks()).unwrap_or(i32::MAX)),
+        k::hits_count.eq(i32::try_from(assessment.screening.hits.len()).unwrap_or(i32::MAX)),
+        k::assessment.eq(json),
+        k::assessed_key.eq(key),
+    ))
+    .execute(conn)
+}
+
+pub fn find(
+    conn: &mut SqliteConnection,
+    installed_app_id: &str,
+    identity_id: &str,
+) -> QueryResult<Option<IndexRow>> {
+    use crate::schema::kyc_identities::dsl as k;
+    k::kyc_identities
+        .filter(k::installed_app_id.eq(installed_app_id))
+        .filter(k::identity_id.eq(identity_id))
+        .select(IndexRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Every row of an install (for assessment runs).
+pub fn all_rows(conn: &mut SqliteConnection, installed_app_id: &str) -> QueryResult<Vec<IndexRow>> {
+    use crate::schema::kyc_identities::dsl as k;
+    k::kyc_identities
+        .filter(k::installed_app_id.eq(installed_app_id))
+        .order(k::identity_id.asc())
+        .select(IndexRow::as_select())
+        .load(conn)
+}
+
+pub fn count(conn: &mut SqliteConnection, installed_app_id: &str) -> QueryResult<i64> {
+    use crate::schema::kyc_identities::dsl as k;
+    k::kyc_identities
+        .filter(k::installed_app_id.eq(installed_app_id))
+        .count()
+        .get_result(conn)
+}
+
+/// The queue's view: filters, search, sort and page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueueQuery {
+    /// `None` = the default "needs attention" view; `Some("all")` = every status.
+    pub status: Option<String>,
+    pub band: Option<String>,
+    pub country: Option<String>,
+    pub has_hits: bool,
+    pub has_issues: bool,
+    pub due: bool,
+    pub search: Option<String>,
+    pub sort: QueueSort,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum QueueSort {
+    #[default]
+    RiskDesc,
+    RiskAsc,
+    Name,
+    Newest,
+    Hits,
+}
+
+impl QueueSort {
+    pub fn parse(s: &str) -> Option<QueueSort> {
+        Some(match s {
+            "risk" | "risk_desc" => QueueSort::RiskDesc,
+            "risk_asc" => QueueSort::RiskAsc,
+            "name" => QueueSort::Name,
+            "newest" => QueueSort::Newest,
+            "hits" => QueueSort::Hits,
+            _ => return None,
+        })
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueSort::RiskDesc => "risk",
+            QueueSort::RiskAsc => "risk_asc",
+            QueueSort::Name => "name",
+            QueueSort::Newest => "newest",
+            QueueSort::Hits => "hits",
+        }
+    }
+}
+
+/// The statuses of the default view.
+pub const NEEDS_ATTENTION: [&str; 3] = ["unreviewed", "escalated", "review_due"];
+
+fn filtered<'a>(
+    installed_app_id: &'a str,
+    q: &'a QueueQuery,
+    now: i64,
+) -> kyc_identities::BoxedQuery<'a, diesel::sqlite::Sqlite> {
+    use crate::schema::kyc_identities::dsl as k;
+    let mut query = k::kyc_identities
+        .filter(k::installed_app_id.eq(installed_app_id))
+        .into_boxed();
+    match q.status.as_deref() {
+        None => {
+            query = query.filter(
+                k::status
+                    .eq_any(NEEDS_ATTENTION)
+                    .or(k::review_due_at.le(now)),
+            )
+        }
+        Some("all") => {}
+        Some(s) => query = query.filter(k::status.eq(s)),
+    }
+    if let Some(b) = &q.band {
+        query = query.filter(k::risk_band.eq(b));
+    }
+    if let Some(c) = &q.country {
+        query = query.filter(k::country.eq(c));
+    }
+    if q.has_hits {
+        query = query.filter(k::hits_count.gt(0));
+    }
+    if q.has_issues {
+        query = query.filter(k::findings_count.gt(0));
+    }
+    if q.due {
+        query = query.filter(k::status.eq("review_due").or(k::review_due_at.le(now)));
+    }
+    if let Some(s) = q.search.as_deref().filter(|s| !s.trim().is_empty()) {
+        let pattern = format!("%{}%", escape_like(s.trim()));
+        query = query.filter(
+            k::display_name
+                .like(pattern.clone())
+                .escape('\\')
+                .or(k::email.like(pattern.clone()).escape('\\'))
+                .or(k::identity_id.like(pattern).escape('\\')),
+        );
+    }
+    query
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// One page of the queue and the number of rows the view holds.
+pub fn queue(
+    conn: &mut SqliteConnection,
+    installed_app_id: &str,
+    q: &QueueQuery,
+    now: i64,
+) -> QueryResult<(Vec<IndexRow>, i64)> {
+    use crate::schema::kyc_identities::dsl as k;
+    let total: i64 = filtered(installed_app_id, q, now)
+        .count()
+        .get_result(conn)?;
+    let mut query = filtered(installed_app_id, q, now).select(IndexRow::as_select());
+    query = match q.sort {
+        QueueSort::RiskDesc => query.order((k::risk_score.desc(), k::display_name.asc())),
+        QueueSort::RiskAsc => query.order((k::risk_score.asc(), k::display_name.asc())),
+        QueueSort::Name => query.order((k::display_name.asc(), k::identity_id.asc())),
+        QueueSort::Newest => query.order((k::first_seen_at.desc(), k::identity_id.asc())),
+        QueueSort::Hits => query.order((k::hits_count.desc(), k::risk_score.desc())),
+    };
+    let per_page = q.per_page.clamp(1, 500);
+    let offset = (q.page.max(1) - 1).saturating_mul(per_page);
+    let rows = query.limit(per_page).offset(offset).load(conn)?;
+    Ok((rows, total))
+}
+
+/// Every row of the view (CSV export), in the view's order.
+pub fn queue_all(
+    conn: &mut SqliteConnection,
+    installed_app_id: &str,
+    q: &QueueQuery,
+    now: i64,
+) -> QueryResult<Vec<IndexRow>> {
+    let mut all = q.clone();
+    all.page = 1;
+    all.per_page = 500;
+    let mut out = Vec::new();
+    loop {
+        let (rows, total) = queue(conn, installed_app_id, &all, now)?;
+        let n = rows.len();
+        out.extend(rows);
+        if n == 0 || out.len() as i64 >= total {
+            return Ok(out);
+        }
+        all.page += 1;
+    }
+}
+
+/// Rows per status for the install (statuses with none are included with 0).
+pub fn status_counts(
+    conn: &mut SqliteConnection,
+    installed_app_id: &str,
+) -> QueryResult<Vec<(String, i64)>> {
+    use crate::schema::kyc_identities::dsl as k;
+    let rows: Vec<(String, i64)> = k::kyc_identities
+        .filter(k::installed_app_id.eq(installed_app_id))
+        .group_by(k::status)
+        .select((k::status, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(STATUSES
+        .iter()
+        .map(|s| {
+            let n = rows.iter().find(|(r, _)| r == s).map_or(0, |(_, n)| *n);
+            ((*s).to_owned(), n)
+        })
+        .collect())
+}
+
+/// The distinct countries of an install, for the filter's choices.
+pub fn countries(conn: &mut SqliteConnection, installed_app_id: &str) -> QueryResult<Vec<String>> {
+    use crate::schema::kyc_identities::dsl as k;
+    k::kyc_identities
+        .filter(k::installed_app_id.eq(installed_app_id))
+        .filter(k::country.ne(""))
+        .select(k::country)
+        .distinct()
+        .order(k::country.asc())
+        .load(conn)
+}

@@ -1,0 +1,376 @@
+//! The review queue over the sandbox: first launch syncs and screens every identity in the
+//! background, the queue filters find the seeded sanctions variants and not the near misses,
+//! the identity page explains each finding, and opening an identity refreshes it from Cloud.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use blnk_kyc::sandbox::dashboard::SANDBOX_APP_ID;
+use blnk_kyc::sandbox::DEFAULT_INSTANCE;
+use reqwest::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+struct Reviewer {
+    cookie: String,
+    key: String,
+    installed_app_id: String,
+}
+
+/// Installs through the dashboard, launches, redeems: a reviewer with a cookie session.
+async fn launch_reviewer(app: &TestApp, scopes: &[&str]) -> Reviewer {
+    let (key, installed_app_id) = dashboard_install(app, scopes).await;
+    let body = json!({"installed_app_id": installed_app_id, "app_id": SANDBOX_APP_ID,
+                      "instance_id": DEFAULT_INSTANCE, "user_id": "usr_alice"});
+    let resp = app.post_json("/api/portal", &body).await;
+    assert_eq!(resp.status(), 200);
+    let v: Value = resp.json().await.unwrap();
+    let resp = app.get(v["portal_url"].as_str().unwrap()).await;
+    assert_eq!(resp.status(), 303);
+    assert!(header(resp.headers(), LOCATION).contains("/kyc"));
+    let cookie = header(resp.headers(), SET_COOKIE)
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    Reviewer {
+        cookie,
+        key,
+        installed_app_id,
+    }
+}
+
+async fn page(app: &TestApp, r: &Reviewer, path: &str) -> (u16, String) {
+    let resp = app.get_with_cookie(path, &r.cookie).await;
+    let status = resp.status().as_u16();
+    (status, resp.text().await.unwrap())
+}
+
+/// Waits (bounded) until the install's sync and screening jobs are both done.
+async fn wait_for_jobs(app: &TestApp, r: &Reviewer) -> Value {
+    for _ in 0..400 {
+        let (status, body) = page(app, r, "/kyc/jobs").await;
+        assert_eq!(status, 200);
+        let v: Value = serde_json::from_str(&body).unwrap();
+        let jobs = v["jobs"].as_array().unwrap();
+        let done = |kind: &str| {
+            jobs.iter()
+                .any(|j| j["kind"] == kind && j["status"] == "done")
+        };
+        if done("sync") && done("screen") && v["running"] == false {
+            return v;
+        }
+        assert!(
+            !jobs.iter().any(|j| j["status"] == "failed"),
+            "a job failed: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the jobs did not finish in 20 s");
+}
+
+/// Every `data-identity="..."` of a queue page.
+fn row_ids(html: &str) -> BTreeSet<String> {
+    html.split("data-identity=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+async fn sandbox_identities(app: &TestApp, key: &str) -> Vec<Value> {
+    let mut all = Vec::new();
+    for page in 1..=10 {
+        let v: Value = app
+            .client
+            .get(app.url(&format!(
+                "/sandbox/api/data/identities?instance_id={DEFAULT_INSTANCE}&pageSize=100&page={page}"
+            )))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let data = v["data"].as_array().unwrap();
+        if data.is_empty() {
+            break;
+        }
+        all.extend(data.iter().cloned());
+    }
+    all
+}
+
+fn scenario(i: &Value) -> &str {
+    i["meta_data"]["sandbox"]["scenario"].as_str().unwrap_or("")
+}
+
+fn ids_where(all: &[Value], f: impl Fn(&str) -> bool) -> BTreeSet<String> {
+    all.iter()
+        .filter(|i| f(scenario(i)))
+        .map(|i| i["identity_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[actix_web::test]
+async fn first_launch_syncs_screens_and_the_hits_filter_finds_exactly_the_sanctions_variants() {
+    let app = spawn_app().await;
+    let r = launch_reviewer(&app, &ALL_SCOPES).await;
+    let (status, home) = page(&app, &r, "/kyc").await;
+    assert_eq!(status, 200);
+    assert!(home.contains("id=\"queue-link\""));
+    let jobs = wait_for_jobs(&app, &r).await;
+    let sync = jobs["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["kind"] == "sync")
+        .unwrap();
+    assert_eq!(sync["done"], 300, "{jobs}");
+    assert_eq!(sync["total"], 300);
+    assert_eq!(sync["percent"], 100);
+    assert_eq!(app.count("kyc_identities"), 300);
+
+    let all = sandbox_identities(&app, &r.key).await;
+    assert_eq!(all.len(), 300);
+    let variants = ids_where(&all, |s| {
+        s.starts_with("sanctions_") && s != "sanctions_near_miss"
+    });
+    let near_misses = ids_where(&all, |s| s == "sanctions_near_miss");
+    assert_eq!(variants.len(), 25);
+    assert_eq!(near_misses.len(), 5);
+
+    let (status, html) = page(&app, &r, "/kyc/queue?status=all&hits=1&sort=hits").await;
+    assert_eq!(status, 200);
+    let hits = row_ids(&html);
+    assert_eq!(
+        hits, variants,
+        "the hits filter shows every sanctions variant and nothing else"
+    );
+    assert!(hits.is_disjoint(&near_misses));
+    assert!(html.contains("id=\"result-count\">25<"), "count shown");
+
+    // The default view is "needs attention": every identity is unreviewed, 50 per page.
+    let (_, html) = page(&app, &r, "/kyc/queue").await;
+    assert!(html.contains("Needs attention"));
+    assert_eq!(row_ids(&html).len(), 50);
+    assert!(html.contains("data-status=\"unreviewed\">unreviewed <strong>300</strong>"));
+    assert!(html.contains("id=\"next-page\""));
+    let (_, last) = page(&app, &r, "/kyc/queue?page=6").await;
+    assert_eq!(row_ids(&last).len(), 50);
+    let (_, beyond) = page(&app, &r, "/kyc/queue?page=7").await;
+    assert!(row_ids(&beyond).is_empty());
+}
+
+#[actix_web::test]
+async fn filters_search_and_csv_export_follow_the_view() {
+    let app = spawn_app().await;
+    let r = launch_reviewer(&app, &ALL_SCOPES).await;
+    page(&app, &r, "/kyc").await;
+    wait_for_jobs(&app, &r).await;
+    let all = sandbox_identities(&app, &r.key).await;
+
+    // data issues: every seeded data problem is in the "has findings" view
+    let (_, html) = page(&app, &r, "/kyc/queue?status=all&issues=1").await;
+    let with_findings = row_ids(&html);
+    for s in [
+        "dob_zero_date",
+        "minor",
+        "bad_email",
+        "phone_not_e164",
+        "country_unmappable",
+    ] {
+        let ids = ids_where(&all, |x| x == s);
+        let (_, html) = page(
+            &app,
+            &r,
+            &format!(
+                "/kyc/queue?status=all&issues=1&q={}",
+                ids.iter().next().unwrap()
+            ),
+        )
+        .await;
+        assert_eq!(row_ids(&html).len(), 1, "{s} has findings");
+        assert!(!ids.is_empty());
+        let _ = &with_findings;
+    }
+
+    // search by id, by email, by part of a name
+    let one = &all[7];
+    let id = one["identity_id"].as_str().unwrap();
+    let (_, html) = page(&app, &r, &format!("/kyc/queue?status=all&q={id}")).await;
+    assert_eq!(row_ids(&html), BTreeSet::from([id.to_owned()]));
+    let (_, html) = page(&app, &r, "/kyc/queue?status=all&q=%25").await;
+    assert!(
+        row_ids(&html).is_empty(),
+        "LIKE wildcards in the search are literal"
+    );
+
+    // band filter: every row shown carries that band
+    let (_, html) = page(&app, &r, "/kyc/queue?status=all&band=low").await;
+    assert!(!row_ids(&html).is_empty());
+    assert!(!html.contains("band-high\""));
+
+    // bad filter values are a clear 400
+    for bad in ["status=nope", "band=purple", "sort=sideways", "page=0"] {
+        let (status, body) = page(&app, &r, &format!("/kyc/queue?{bad}")).await;
+        assert_eq!(status, 400, "{bad}");
+        assert!(
+            body.contains(bad.split('=').next().unwrap()),
+            "{bad}: {body}"
+        );
+    }
+
+    // CSV of the hits view: header + one line per row, attachment
+    let resp = app
+        .get_with_cookie("/kyc/queue.csv?status=all&hits=1", &r.cookie)
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert!(header(resp.headers(), CONTENT_TYPE).starts_with("text/csv"));
+    assert!(header(resp.headers(), "content-disposition").contains("attachment"));
+    let csv = resp.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("identity_id,name,type,country,status,risk_score,risk_band"));
+    assert_eq!(lines.len(), 1 + 25);
+}
+
+#[actix_web::test]
+async fn the_identity_page_explains_a_hit_and_shows_every_check_and_contribution() {
+    let app = spawn_app().await;
+    let r = launch_reviewer(&app, &ALL_SCOPES).await;
+    page(&app, &r, "/kyc").await;
+    wait_for_jobs(&app, &r).await;
+    let all = sandbox_identities(&app, &r.key).await;
+    let reordered = all
+        .iter()
+        .find(|i| scenario(i) == "sanctions_reordered")
+        .unwrap();
+    let id = reordered["identity_id"].as_str().unwrap();
+    let entity = reordered["meta_data"]["sandbox"]["list_entity_id"]
+        .as_str()
+        .unwrap();
+    let (status, html) = page(&app, &r, &format!("/kyc/identities/{id}")).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains(&format!("data-entity=\"{entity}\"")),
+        "the list entry is shown"
+    );
+    assert!(
+        html.contains("Identity token") && html.contains("Listed token"),
+        "paired tokens"
+    );
+    assert!(html.contains("threshold 0.85"));
+    assert!(html.contains("sha256:"), "list version");
+    assert!(
+        html.contains("<code>sanctions.hit</code>"),
+        "the contribution is named"
+    );
+    assert!(
+        html.contains("data-rule=\"dob.minor\""),
+        "every check is listed"
+    );
+    assert!(html.contains("first seen in the ledger"), "status history");
+
+    // tokenized identity: fields marked, screening incomplete
+    let tokenized = all
+        .iter()
+        .find(|i| {
+            scenario(i) == "tokenized" && i["meta_data"]["tokenized_fields"]["first_name"] == true
+        })
+        .unwrap();
+    let (_, html) = page(
+        &app,
+        &r,
+        &format!(
+            "/kyc/identities/{}",
+            tokenized["identity_id"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert!(html.contains(">tokenized</span>"));
+    assert!(html.contains("screening is incomplete"));
+
+    // unknown identity → 404 page
+    let (status, _) = page(&app, &r, "/kyc/identities/idt_nope").await;
+    assert_eq!(status, 404);
+}
+
+#[actix_web::test]
+async fn opening_an_identity_refreshes_it_from_cloud_and_reassesses_it() {
+    let app = spawn_app().await;
+    let r = launch_reviewer(&app, &ALL_SCOPES).await;
+    page(&app, &r, "/kyc").await;
+    wait_for_jobs(&app, &r).await;
+    let all = sandbox_identities(&app, &r.key).await;
+    let clean = all
+        .iter()
+        .find(|i| scenario(i) == "clean" && i["identity_type"] == "individual")
+        .unwrap();
+    let id = clean["identity_id"].as_str().unwrap().to_owned();
+    // The ledger changes behind the app's back: the person now carries a listed name.
+    let mut changed = clean.clone();
+    changed["first_name"] = json!("Dragomir");
+    changed["last_name"] = json!("Volkanov");
+    changed["dob"] = json!("1968-06-14T00:00:00Z");
+    {
+        use diesel::prelude::*;
+        diesel::sql_query("UPDATE sandbox_identities SET body = ? WHERE identity_id = ?")
+            .bind::<diesel::sql_types::Text, _>(changed.to_string())
+            .bind::<diesel::sql_types::Text, _>(&id)
+            .execute(&mut app.conn())
+            .unwrap();
+    }
+    let (status, html) = page(&app, &r, &format!("/kyc/identities/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Dragomir Volkanov"),
+        "the page shows the refreshed data"
+    );
+    assert!(html.contains("data-entity=\"9001\""), "and the new hit");
+    let (_, queue) = page(&app, &r, "/kyc/queue?status=all&hits=1").await;
+    assert!(row_ids(&queue).contains(&id), "the index follows");
+
+    // Cloud failing: the page still opens from the index, saying so.
+    let resp = app
+        .post_json("/sandbox/faults", &json!({"rate_500": 1.0}))
+        .await;
+    assert_eq!(resp.status(), 200);
+    let (status, html) = page(&app, &r, &format!("/kyc/identities/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Could not refresh from Blnk"), "{html}");
+    app.post_json("/sandbox/faults", &json!({})).await;
+}
+
+#[actix_web::test]
+async fn without_data_read_nothing_is_synced_and_the_queue_says_why() {
+    let app = spawn_app().await;
+    let r = launch_reviewer(&app, &["alerts:read"]).await;
+    let (status, _) = page(&app, &r, "/kyc").await;
+    assert_eq!(status, 200);
+    let (status, html) = page(&app, &r, "/kyc/queue").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("not granted <code>data:read</code>"));
+    assert_eq!(app.count("kyc_jobs"), 0);
+    assert_eq!(app.count("kyc_identities"), 0);
+    let _ = &r.installed_app_id;
+}
+
+#[actix_web::test]
+async fn sync_now_needs_the_csrf_token() {
+    let app = spawn_app().await;
+    let r = launch_reviewer(&app, &ALL_SCOPES).await;
+    page(&app, &r, "/kyc").await;
+    wait_for_jobs(&app, &r).await;
+    let resp = app
+        .client
+        .post(app.url("/kyc/sync"))
+        .header("cookie", &r.cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("csrf=wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+}
