@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use url::Url;
 
 use crate::crypto::Secret;
+use crate::kyc::checks::HighRiskList;
+use crate::kyc::risk::ReReviewIntervals;
 
 /// Where the encryption keys come from.
 #[derive(Debug, Clone)]
@@ -41,6 +43,10 @@ pub struct Config {
     pub sandbox_identities: Option<PathBuf>,
     pub screening_threshold: f64,
     pub metadata_namespace: String,
+    /// Months until re-review per risk band (`REVIEW_INTERVAL_MONTHS`).
+    pub review_intervals: ReReviewIntervals,
+    /// The dated list of high-risk jurisdictions (`HIGH_RISK_COUNTRIES`).
+    pub high_risk: HighRiskList,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -226,6 +232,22 @@ impl Config {
             },
         };
 
+        let review_intervals = match var("REVIEW_INTERVAL_MONTHS") {
+            None => ReReviewIntervals::default(),
+            Some(v) => Self::parse_intervals(&v).ok_or_else(|| {
+                ConfigError::new(
+                    "REVIEW_INTERVAL_MONTHS",
+                    format!("`{v}` is not four month counts 1-120 for low,medium,high,critical (e.g. 36,24,12,6)"),
+                )
+            })?,
+        };
+
+        let high_risk = match var("HIGH_RISK_COUNTRIES") {
+            None => HighRiskList::default(),
+            Some(v) => HighRiskList::parse(&v)
+                .map_err(|e| ConfigError::new("HIGH_RISK_COUNTRIES", e.to_string()))?,
+        };
+
         let metadata_namespace = var("KYC_METADATA_NAMESPACE").unwrap_or_else(|| "kyc".into());
         if metadata_namespace.len() > 64
             || !metadata_namespace
@@ -253,9 +275,33 @@ impl Config {
                 sandbox_identities,
                 screening_threshold,
                 metadata_namespace,
+                review_intervals,
+                high_risk,
             },
             warnings,
         ))
+    }
+
+    /// `low,medium,high,critical` month counts, each 1-120.
+    fn parse_intervals(v: &str) -> Option<ReReviewIntervals> {
+        let n: Vec<u32> = v
+            .split(',')
+            .map(|p| {
+                p.trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|m| (1..=120).contains(m))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        match n[..] {
+            [low_months, medium_months, high_months, critical_months] => Some(ReReviewIntervals {
+                low_months,
+                medium_months,
+                high_months,
+                critical_months,
+            }),
+            _ => None,
+        }
     }
 
     /// A configuration for tests and tools: everything default, the database and key file in `dir`.
@@ -275,6 +321,8 @@ impl Config {
             sandbox_identities: None,
             screening_threshold: 0.85,
             metadata_namespace: "kyc".into(),
+            review_intervals: ReReviewIntervals::default(),
+            high_risk: HighRiskList::default(),
         }
     }
 
@@ -379,11 +427,39 @@ mod tests {
             ("APP_ENCRYPTION_KEYS", "k1:short"),
             ("DATABASE_URL", ":memory:"),
             ("SANCTIONS_LIST_DIR", "/definitely/not/here"),
+            ("REVIEW_INTERVAL_MONTHS", "36,24,12"),
+            ("REVIEW_INTERVAL_MONTHS", "36,24,12,0"),
+            ("REVIEW_INTERVAL_MONTHS", "a,b,c,d"),
+            ("HIGH_RISK_COUNTRIES", "KP,IR"),
+            ("HIGH_RISK_COUNTRIES", "2025-13-01:KP"),
         ] {
             let err = parse(&[(var, value)]).unwrap_err();
             assert_eq!(err.variable, var, "{var}={value}");
             assert!(err.to_string().starts_with(var));
         }
+    }
+
+    #[test]
+    fn review_intervals_and_high_risk_countries_are_configurable() {
+        let (c, _) = parse(&[
+            ("REVIEW_INTERVAL_MONTHS", "24, 12,6,3"),
+            ("HIGH_RISK_COUNTRIES", "2026-10-24:KP,ir"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.review_intervals
+                .months(crate::kyc::risk::RiskBand::Medium),
+            12
+        );
+        assert_eq!(
+            c.review_intervals
+                .months(crate::kyc::risk::RiskBand::Critical),
+            3
+        );
+        assert!(c.high_risk.contains("IR") && !c.high_risk.contains("MM"));
+        let (d, _) = parse(&[]).unwrap();
+        assert_eq!(d.review_intervals, ReReviewIntervals::default());
+        assert!(d.high_risk.contains("KP"));
     }
 
     #[test]

@@ -148,7 +148,7 @@ pub fn prepare_state(config: Config, clock: Clock, port: u16) -> Result<AppState
     let state = AppState {
         cloud,
         screener,
-        high_risk: HighRiskList::default(),
+        high_risk: config.high_risk.clone(),
         jobs: Arc::new(JobRegistry::default()),
         pool,
         config: Arc::new(config),

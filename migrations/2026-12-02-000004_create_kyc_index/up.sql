@@ -25,8 +25,11 @@ CREATE TABLE kyc_identities (
     refreshed_at BIGINT NOT NULL,
     PRIMARY KEY (installed_app_id, identity_id)
 );
-CREATE INDEX kyc_identities_status ON kyc_identities (installed_app_id, status);
-CREATE INDEX kyc_identities_risk ON kyc_identities (installed_app_id, risk_score);
+-- Queue indexes: each covers a filter or walks a sort order so a page stops after 50 rows.
+CREATE INDEX kyc_identities_status ON kyc_identities (installed_app_id, status, review_due_at);
+CREATE INDEX kyc_identities_rank ON kyc_identities (installed_app_id, risk_score DESC, display_name);
+CREATE INDEX kyc_identities_name ON kyc_identities (installed_app_id, display_name);
+CREATE INDEX kyc_identities_country ON kyc_identities (installed_app_id, country);
 
 -- Background jobs per install (sync from Cloud, screen all), with progress; a job left
 -- `running` by a stopped process is resumed at startup from `next_page`.

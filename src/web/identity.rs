@@ -48,6 +48,9 @@ pub struct IdentityPage {
     pub refresh_notice: Option<String>,
     pub queue_link: String,
     pub refreshed_at: String,
+    /// Months between reviews at this risk band (`REVIEW_INTERVAL_MONTHS`), and whether four-eyes applies.
+    pub review_months: u32,
+    pub four_eyes: bool,
 }
 
 const FIELDS: [(&str, &str); 17] = [
@@ -163,6 +166,10 @@ pub async fn show_identity(
         })
         .collect();
     let assessment = row.assessment();
+    let band = assessment
+        .as_ref()
+        .and_then(|a| a.risk_band.parse::<crate::kyc::risk::RiskBand>().ok())
+        .unwrap_or(crate::kyc::risk::RiskBand::Low);
     let (failed, passed) = assessment
         .as_ref()
         .map(|a| a.checks.iter().cloned().partition(|c| !c.passed))
@@ -197,6 +204,8 @@ pub async fn show_identity(
         refresh_notice,
         queue_link: nav.link("/kyc/queue"),
         refreshed_at: fmt_ts(row.refreshed_at),
+        review_months: state.config.review_intervals.months(band),
+        four_eyes: band.requires_four_eyes(),
         nav,
     };
     Ok(html(render(&page)?))

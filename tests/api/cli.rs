@@ -289,3 +289,70 @@ fn a_missing_key_file_is_not_silently_regenerated_when_keys_are_stored() {
     assert!(err.contains("missing"), "{err}");
     assert!(!dir.path().join("encryption.key").exists());
 }
+
+#[test]
+fn the_screen_subcommand_prints_hits_as_text_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = command(dir.path())
+        .args([
+            "screen",
+            "VOLKANOV, Dragomir",
+            "--dob",
+            "1968-06-14",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["threshold"], 0.85);
+    assert!(v["list_version"].as_str().unwrap().ends_with("@bundled"));
+    let hits = v["hits"].as_array().unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0]["entity_id"], "9001");
+    assert_eq!(hits[0]["name"], "VOLKANOV, Dragomir Ilyich");
+    assert!(hits[0]["score"].as_f64().unwrap() >= 0.85);
+    assert!(!hits[0]["pairs"].as_array().unwrap().is_empty());
+
+    // The threshold is the app's: SCREENING_THRESHOLD applies.
+    let strict = command(dir.path())
+        .env("SCREENING_THRESHOLD", "0.99")
+        .args(["screen", "Dragomir Volkanov", "--json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&strict.stdout).unwrap();
+    assert_eq!(v["threshold"], 0.99);
+    assert_eq!(v["hits"], serde_json::json!([]));
+
+    let text = command(dir.path())
+        .args(["screen", "Dragomir Volkanov"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout).to_string();
+    assert!(text.contains("1 hit(s)") && text.contains("9001"), "{text}");
+
+    let none = command(dir.path())
+        .args(["screen", "Maria Lindgren", "--json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&none.stdout).unwrap();
+    assert_eq!(v["hits"], serde_json::json!([]));
+
+    let bad = command(dir.path())
+        .args(["screen", "X Y", "--dob", "14/06/1968"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("YYYY-MM-DD"));
+
+    let missing = command(dir.path())
+        .args(["screen", "X Y", "--list", "/nonexistent/list"])
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("sdn.csv"));
+}

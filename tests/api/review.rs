@@ -374,3 +374,47 @@ async fn sync_now_needs_the_csrf_token() {
         .unwrap();
     assert_eq!(resp.status(), 403);
 }
+
+#[actix_web::test]
+async fn a_sync_cut_off_by_a_restart_resumes_from_its_next_page() {
+    use diesel::prelude::*;
+    let app = spawn_app().await;
+    // Launched, but no page opened yet: no job has started.
+    let r = launch_reviewer(&app, &ALL_SCOPES).await;
+    assert_eq!(app.count("kyc_jobs"), 0);
+    // A previous process read page 1 (100 of 300) and stopped.
+    diesel::sql_query(
+        "INSERT INTO kyc_jobs (installed_app_id, kind, status, done, total, next_page, started_at, updated_at) \
+         VALUES (?, 'sync', 'running', 100, 300, 2, 0, 0)",
+    )
+    .bind::<diesel::sql_types::Text, _>(&r.installed_app_id)
+    .execute(&mut app.conn())
+    .unwrap();
+    // A new process on the same database resumes it at startup.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut config = blnk_kyc::config::Config::for_dir(app.dir.path());
+    config.bind_addr = format!("127.0.0.1:{port}");
+    config.public_url = url::Url::parse(&format!("http://localhost:{port}")).unwrap();
+    let state = blnk_kyc::startup::prepare_state(config, app.clock.clone(), port).unwrap();
+    actix_web::rt::spawn(blnk_kyc::startup::serve(listener, state).unwrap());
+    let mut job = None;
+    for _ in 0..400 {
+        let j = blnk_kyc::jobs::find_job(&mut app.conn(), &r.installed_app_id, "sync")
+            .unwrap()
+            .unwrap();
+        if j.status != "running" {
+            job = Some(j);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let job = job.expect("the resumed sync finished within 20 s");
+    assert_eq!(job.status, "done", "{:?}", job.error);
+    assert_eq!((job.done, job.total), (300, 300));
+    assert_eq!(
+        app.count("kyc_identities"),
+        200,
+        "pages 2 and 3 were read, page 1 was not read again"
+    );
+}
