@@ -418,3 +418,83 @@ async fn a_sync_cut_off_by_a_restart_resumes_from_its_next_page() {
         "pages 2 and 3 were read, page 1 was not read again"
     );
 }
+
+#[actix_web::test]
+async fn a_rerun_rescreens_only_identities_whose_assessment_key_changed() {
+    use diesel::prelude::*;
+    let app = spawn_app().await;
+    let r = launch_reviewer(&app, &ALL_SCOPES).await;
+    let (_, home) = page(&app, &r, "/kyc").await;
+    wait_for_jobs(&app, &r).await;
+    let all = sandbox_identities(&app, &r.key).await;
+    let mut variants = ids_where(&all, |s| s == "sanctions_exact").into_iter();
+    let (kept, stale) = (variants.next().unwrap(), variants.next().unwrap());
+    // Blank the stored hits of two identities; mark one as screened under an old list.
+    let clear_hits = |id: &str, key: Option<&str>| {
+        let row = blnk_kyc::kyc::index::find(&mut app.conn(), &r.installed_app_id, id)
+            .unwrap()
+            .unwrap();
+        let mut a: Value = serde_json::from_str(row.assessment.as_deref().unwrap()).unwrap();
+        a["screening"]["hits"] = json!([]);
+        diesel::sql_query("UPDATE kyc_identities SET assessment = ?, assessed_key = COALESCE(?, assessed_key) WHERE identity_id = ?")
+            .bind::<diesel::sql_types::Text, _>(a.to_string())
+            .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(key)
+            .bind::<diesel::sql_types::Text, _>(id)
+            .execute(&mut app.conn())
+            .unwrap();
+    };
+    clear_hits(&kept, None);
+    clear_hits(&stale, Some("sha256:old-list"));
+    // Run sync + screen again.
+    app.clock.advance(60);
+    let rerun_at = app.clock.now_ts();
+    let csrf = home
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let resp = app
+        .client
+        .post(app.url("/kyc/sync"))
+        .header("cookie", &r.cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={csrf}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let mut finished = false;
+    for _ in 0..400 {
+        let j = blnk_kyc::jobs::find_job(&mut app.conn(), &r.installed_app_id, "screen")
+            .unwrap()
+            .unwrap();
+        if j.status == "done" && j.finished_at.is_some_and(|t| t >= rerun_at) {
+            finished = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(finished, "the rerun finished within 20 s");
+    let hits_of = |id: &str| {
+        blnk_kyc::kyc::index::find(&mut app.conn(), &r.installed_app_id, id)
+            .unwrap()
+            .unwrap()
+            .assessment()
+            .unwrap()
+            .screening
+            .hits
+            .len()
+    };
+    assert_eq!(
+        hits_of(&kept),
+        0,
+        "unchanged identity: its screening was reused, not redone"
+    );
+    assert!(
+        hits_of(&stale) >= 1,
+        "identity screened under another list: screened again"
+    );
+}
