@@ -197,6 +197,50 @@ async fn flow(
         "{installed_app_id}"
     );
 
+    // The review queue: the first launch synced and screened the sandbox's identities; the
+    // "has hits" filter (a GET form, which must keep the session in URL mode) shows the 25 seeded
+    // sanctions variants, and one of them opens with its hit explained.
+    wait(driver, By::Id("nav-queue")).await?.click().await?;
+    wait(driver, By::Css("[data-testid='queue']")).await?;
+    // The page reloads itself once the jobs finish; filter after that (the button is enabled).
+    wait(driver, By::Css("#sync-now:not([disabled])")).await?;
+    wait(driver, By::Id("filter-hits")).await?.click().await?;
+    wait(driver, By::Id("apply-filters")).await?.click().await?;
+    let mut rows = 0;
+    for _ in 0..150 {
+        rows = driver.find_all(By::Css("tr[data-identity]")).await?.len();
+        if rows == 25 {
+            break;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    assert_eq!(
+        rows, 25,
+        "the hits view lists the seeded sanctions variants"
+    );
+    let queue_url = frame_url(driver).await?;
+    assert!(queue_url.contains("hits=1"), "{queue_url}");
+    assert_carrier(driver, mode, &queue_url).await?;
+    driver.enter_default_frame().await?;
+    let png = driver.screenshot_as_png().await?;
+    std::fs::write(
+        artifacts_dir().join(format!("sandbox-queue-{}.png", mode.name())),
+        png,
+    )
+    .expect("write the screenshot");
+    wait(driver, By::Id("app-frame"))
+        .await?
+        .enter_frame()
+        .await?;
+    wait(driver, By::Css("tr[data-identity] a"))
+        .await?
+        .click()
+        .await?;
+    wait(driver, By::Css("[data-testid='identity']")).await?;
+    wait(driver, By::Css("article.hit")).await?;
+    let identity_url = frame_url(driver).await?;
+    assert_carrier(driver, mode, &identity_url).await?;
+
     // Expiry: the app's clock passes the session's end; the next page is the expiry page.
     app.clock.advance(SESSION_TTL_SECS);
     wait(driver, By::Id("nav-overview")).await?.click().await?;
