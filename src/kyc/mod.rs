@@ -1,9 +1,11 @@
 //! The KYC domain, with no HTTP in it: identities as read from Cloud, data checks, sanctions
-//! screening, the risk score.
+//! screening, the risk score, the decision state machine and the audit chain.
 
 pub mod assessment;
+pub mod audit;
 pub mod checks;
 pub mod countries;
+pub mod decisions;
 pub mod identity;
 pub mod index;
 pub mod risk;
