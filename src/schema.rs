@@ -19,6 +19,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    kyc_audit (installed_app_id, seq) {
+        installed_app_id -> Text,
+        seq -> BigInt,
+        at -> BigInt,
+        actor -> Text,
+        kind -> Text,
+        identity_id -> Nullable<Text>,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        detail -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
     kyc_identities (installed_app_id, identity_id) {
         installed_app_id -> Text,
         identity_id -> Text,
@@ -150,6 +166,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(kyc_audit -> installs (installed_app_id));
 diesel::joinable!(kyc_identities -> installs (installed_app_id));
 diesel::joinable!(kyc_jobs -> installs (installed_app_id));
 diesel::joinable!(kyc_status_history -> installs (installed_app_id));
@@ -161,6 +178,7 @@ diesel::joinable!(sandbox_installs -> sandbox_instances (instance_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     installs,
+    kyc_audit,
     kyc_identities,
     kyc_jobs,
     kyc_status_history,

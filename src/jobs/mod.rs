@@ -352,8 +352,22 @@ async fn run_screen(state: &web::Data<AppState>, installed_app_id: &str) -> Resu
     }
     let id = installed_app_id.to_owned();
     let now = state.clock.now_ts();
+    let detail = format!(
+        "screened {done} of {total} identities against list {} (algorithm {}, threshold {:.2}){}",
+        state.screener.list().version(),
+        crate::kyc::screening::ALGORITHM_VERSION,
+        state.screener.threshold(),
+        failure
+            .as_deref()
+            .map(|f| format!("; failed: {f}"))
+            .unwrap_or_default()
+    );
     db::run(&state.pool, move |conn| {
-        Ok(finish(conn, &id, SCREEN, failure, now)?)
+        conn.immediate_transaction(|c| {
+            finish(c, &id, SCREEN, failure, now)?;
+            crate::kyc::audit_log::note(c, &id, now, "system", "screening", None, detail)
+        })?;
+        Ok(())
     })
     .await?;
     Ok(())

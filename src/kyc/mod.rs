@@ -3,6 +3,7 @@
 
 pub mod assessment;
 pub mod audit;
+pub mod audit_log;
 pub mod checks;
 pub mod countries;
 pub mod decisions;

@@ -193,6 +193,15 @@ pub fn redeem_launch_token(
                 portal_sessions::expires_at.eq(expires_at),
             ))
             .execute(conn)?;
+        crate::kyc::audit_log::note(
+            conn,
+            &installed_app_id,
+            now,
+            &crate::kyc::audit_log::actor(user_id.as_deref()),
+            "launch",
+            None,
+            "opened the app from Blnk Cloud",
+        )?;
         Ok(NewSession {
             id,
             installed_app_id,

@@ -121,6 +121,7 @@ pub async fn show_identity(
     }
     let (id, iid) = (app_id.clone(), identity_id.clone());
     let st = state.clone();
+    let actor = crate::kyc::audit_log::actor(session.user_id.as_deref());
     let (row, history) = db::run(&state.pool, move |conn| {
         let Some(row) = index::find(conn, &id, &iid)? else {
             return Ok((None, Vec::new()));
@@ -141,6 +142,17 @@ pub async fn show_identity(
             row
         };
         let history = index::history(conn, &id, &iid)?;
+        conn.immediate_transaction(|c| {
+            crate::kyc::audit_log::note(
+                c,
+                &id,
+                st.clock.now_ts(),
+                &actor,
+                "view",
+                Some(&iid),
+                "opened the identity",
+            )
+        })?;
         Ok((Some(row), history))
     })
     .await?;

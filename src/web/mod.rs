@@ -1,6 +1,7 @@
 //! HTTP for people: the route table, page handlers and their template structs, and the
 //! security headers every response gets.
 
+pub mod audit;
 pub mod headers;
 pub mod identity;
 pub mod pages;

@@ -430,8 +430,30 @@ pub async fn export_queue_csv(
     let q = params.to_query()?;
     let id = session.install.installed_app_id.clone();
     let now = state.clock.now_ts();
+    let actor = crate::kyc::audit_log::actor(session.user_id.as_deref());
+    let view = view_query(&q, 1);
     let rows = db::run(&state.pool, move |conn| {
-        Ok(index::queue_all(conn, &id, &q, now)?)
+        let rows = index::queue_all(conn, &id, &q, now)?;
+        let what = if view.is_empty() {
+            "needs attention".to_owned()
+        } else {
+            view
+        };
+        conn.immediate_transaction(|c| {
+            crate::kyc::audit_log::note(
+                c,
+                &id,
+                now,
+                &actor,
+                "export",
+                None,
+                format!(
+                    "exported the queue as CSV ({} rows; view: {what})",
+                    rows.len()
+                ),
+            )
+        })?;
+        Ok(rows)
     })
     .await?;
     let mut out = String::from(

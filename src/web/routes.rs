@@ -6,7 +6,7 @@ use crate::error::{ApiError, AppError};
 use crate::lifecycle::{callback, launch, sessions};
 use crate::sandbox::{self, faults};
 use crate::startup::static_dir;
-use crate::web::{identity, pages, queue};
+use crate::web::{audit, identity, pages, queue};
 use actix_web::middleware::from_fn;
 
 /// Largest form body accepted from portal pages.
@@ -46,6 +46,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, sandbox_on: bool) {
     .route("/kyc/queue.csv", web::get().to(queue::export_queue_csv))
     .route("/kyc/sync", web::post().to(queue::start_sync))
     .route("/kyc/jobs", web::get().to(queue::show_jobs))
+    .route("/kyc/audit", web::get().to(audit::show_audit))
+    .route("/kyc/audit.csv", web::get().to(audit::export_audit_csv))
     .route(
         "/kyc/identities/{identity_id}",
         web::get().to(identity::show_identity),

@@ -1,5 +1,6 @@
 //! Integration tests through the real HTTP server, a real SQLite file and real migrations.
 
+mod audit;
 mod callback;
 mod cli;
 mod cloud_client;

@@ -12,14 +12,14 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-struct Reviewer {
-    cookie: String,
-    key: String,
-    installed_app_id: String,
+pub struct Reviewer {
+    pub cookie: String,
+    pub key: String,
+    pub installed_app_id: String,
 }
 
 /// Installs through the dashboard, launches, redeems: a reviewer with a cookie session.
-async fn launch_reviewer(app: &TestApp, scopes: &[&str]) -> Reviewer {
+pub async fn launch_reviewer(app: &TestApp, scopes: &[&str]) -> Reviewer {
     let (key, installed_app_id) = dashboard_install(app, scopes).await;
     let body = json!({"installed_app_id": installed_app_id, "app_id": SANDBOX_APP_ID,
                       "instance_id": DEFAULT_INSTANCE, "user_id": "usr_alice"});
@@ -41,14 +41,14 @@ async fn launch_reviewer(app: &TestApp, scopes: &[&str]) -> Reviewer {
     }
 }
 
-async fn page(app: &TestApp, r: &Reviewer, path: &str) -> (u16, String) {
+pub async fn page(app: &TestApp, r: &Reviewer, path: &str) -> (u16, String) {
     let resp = app.get_with_cookie(path, &r.cookie).await;
     let status = resp.status().as_u16();
     (status, resp.text().await.unwrap())
 }
 
 /// Waits (bounded) until the install's sync and screening jobs are both done.
-async fn wait_for_jobs(app: &TestApp, r: &Reviewer) -> Value {
+pub async fn wait_for_jobs(app: &TestApp, r: &Reviewer) -> Value {
     for _ in 0..400 {
         let (status, body) = page(app, r, "/kyc/jobs").await;
         assert_eq!(status, 200);
