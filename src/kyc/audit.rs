@@ -330,32 +330,9 @@ pub fn to_csv(events: &[AuditEvent]) -> String {
             e.prev_hash.clone(),
             e.hash.clone(),
         ];
-        for (i, cell) in cells.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            push_csv_cell(&mut out, cell);
-        }
-        out.push_str("\r\n");
+        super::csv::push_row(&mut out, &cells);
     }
     out
-}
-
-fn push_csv_cell(out: &mut String, raw: &str) {
-    let guarded;
-    let cell = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        guarded = format!("'{raw}");
-        guarded.as_str()
-    } else {
-        raw
-    };
-    if cell.contains([',', '"', '\r', '\n']) {
-        out.push('"');
-        out.push_str(&cell.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(cell);
-    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod audit_log;
 pub mod checks;
 pub mod countries;
+pub mod csv;
 pub mod decisions;
 pub mod identity;
 pub mod index;

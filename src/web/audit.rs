@@ -1,7 +1,6 @@
 //! The audit log page: whether the install's hash chain is intact (or where it breaks), the
 //! latest events, and the CSV export of the whole chain (the export is itself audited).
 
-use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
@@ -12,6 +11,7 @@ use crate::kyc::audit_log;
 use crate::lifecycle::sessions::PortalSession;
 use crate::startup::AppState;
 use crate::web::pages::{html, render, Nav};
+use crate::web::queue::csv_attachment;
 
 /// Events shown on the page (newest first); the CSV has all of them.
 const SHOWN: usize = 200;
@@ -97,12 +97,5 @@ pub async fn export_audit_csv(
         Ok(audit_log::chain(conn, &id)?)
     })
     .await?;
-    let filename = format!("kyc-audit-{}.csv", state.clock.now().format("%Y%m%d-%H%M"));
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![DispositionParam::Filename(filename)],
-        })
-        .body(audit::to_csv(&events)))
+    Ok(csv_attachment("kyc-audit", &state, audit::to_csv(&events)))
 }

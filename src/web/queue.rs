@@ -407,20 +407,6 @@ pub fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// A CSV cell, quoted when needed, with formula-leading characters neutralised (CSV injection).
-fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
 /// `GET /kyc/queue.csv`: every row of the current view.
 pub async fn export_queue_csv(
     session: PortalSession,
@@ -457,7 +443,7 @@ pub async fn export_queue_csv(
     })
     .await?;
     let mut out = String::from(
-        "identity_id,name,type,country,status,risk_score,risk_band,failed_checks,hits,last_decision,review_due\n",
+        "identity_id,name,type,country,status,risk_score,risk_band,failed_checks,hits,last_decision,review_due\r\n",
     );
     for r in &rows {
         let cells = [
@@ -477,23 +463,21 @@ pub async fn export_queue_csv(
                 "no".into()
             },
         ];
-        out.push_str(
-            &cells
-                .iter()
-                .map(|c| csv_cell(c))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push('\n');
+        crate::kyc::csv::push_row(&mut out, &cells);
     }
-    let filename = format!("kyc-queue-{}.csv", state.clock.now().format("%Y%m%d-%H%M"));
-    Ok(HttpResponse::Ok()
+    Ok(csv_attachment("kyc-queue", &state, out))
+}
+
+/// A CSV download named `<stem>-<YYYYMMDD-HHMM>.csv`.
+pub fn csv_attachment(stem: &str, state: &AppState, body: String) -> HttpResponse {
+    let filename = format!("{stem}-{}.csv", state.clock.now().format("%Y%m%d-%H%M"));
+    HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(ContentDisposition {
             disposition: DispositionType::Attachment,
             parameters: vec![DispositionParam::Filename(filename)],
         })
-        .body(out))
+        .body(body)
 }
 
 #[derive(Deserialize)]
