@@ -47,6 +47,8 @@ pub struct Config {
     pub review_intervals: ReReviewIntervals,
     /// The dated list of high-risk jurisdictions (`HIGH_RISK_COUNTRIES`).
     pub high_risk: HighRiskList,
+    /// `CLOUD_TIMEOUT_SECS`: the whole-request timeout of Cloud API calls (default 20).
+    pub cloud_timeout_secs: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +66,9 @@ impl ConfigError {
         }
     }
 }
+
+/// Seconds a Cloud API request may take in all.
+pub const DEFAULT_CLOUD_TIMEOUT_SECS: u64 = 20;
 
 pub const DEFAULT_FRAME_ANCESTORS: &str =
     "'self' https://cloud.blnkfinance.com https://*.blnkfinance.com";
@@ -248,6 +253,21 @@ impl Config {
                 .map_err(|e| ConfigError::new("HIGH_RISK_COUNTRIES", e.to_string()))?,
         };
 
+        let cloud_timeout_secs = match var("CLOUD_TIMEOUT_SECS") {
+            None => DEFAULT_CLOUD_TIMEOUT_SECS,
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (1..=120).contains(n))
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "CLOUD_TIMEOUT_SECS",
+                        format!("`{v}` is not a number of seconds from 1 to 120"),
+                    )
+                })?,
+        };
+
         let metadata_namespace = var("KYC_METADATA_NAMESPACE").unwrap_or_else(|| "kyc".into());
         if metadata_namespace.len() > 64
             || !metadata_namespace
@@ -277,6 +297,7 @@ impl Config {
                 metadata_namespace,
                 review_intervals,
                 high_risk,
+                cloud_timeout_secs,
             },
             warnings,
         ))
@@ -323,6 +344,7 @@ impl Config {
             metadata_namespace: "kyc".into(),
             review_intervals: ReReviewIntervals::default(),
             high_risk: HighRiskList::default(),
+            cloud_timeout_secs: DEFAULT_CLOUD_TIMEOUT_SECS,
         }
     }
 

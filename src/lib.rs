@@ -13,3 +13,4 @@ pub mod sandbox;
 pub mod schema;
 pub mod startup;
 pub mod web;
+pub mod writeback;

@@ -58,6 +58,81 @@ diesel::table! {
         first_seen_at -> BigInt,
         last_seen_at -> BigInt,
         refreshed_at -> BigInt,
+        case_version -> BigInt,
+        pending_json -> Nullable<Text>,
+        decided_hash -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decision_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    kyc_backlog_daily (installed_app_id, day) {
+        installed_app_id -> Text,
+        day -> Text,
+        backlog -> BigInt,
+    }
+}
+
+diesel::table! {
+    kyc_decisions (decision_id) {
+        decision_id -> Text,
+        installed_app_id -> Text,
+        identity_id -> Text,
+        action -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        reviewer -> Nullable<Text>,
+        reason_code -> Nullable<Text>,
+        note -> Text,
+        four_eyes -> Text,
+        content_hash -> Text,
+        risk_score -> Integer,
+        risk_band -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    kyc_hit_reviews (installed_app_id, identity_id, entity_id) {
+        installed_app_id -> Text,
+        identity_id -> Text,
+        entity_id -> Text,
+        fields_hash -> Text,
+        verdict -> Text,
+        note -> Text,
+        reviewer -> Nullable<Text>,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    kyc_outbox (id) {
+        id -> Integer,
+        installed_app_id -> Text,
+        identity_id -> Text,
+        kind -> Text,
+        payload -> Text,
+        reference -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        last_error -> Nullable<Text>,
+        result -> Nullable<Text>,
+        created_at -> BigInt,
+        delivered_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    kyc_alerts (installed_app_id, anomaly_id) {
+        installed_app_id -> Text,
+        anomaly_id -> Text,
+        identity_id -> Text,
+        title -> Text,
+        state -> Text,
+        created_at -> BigInt,
+        resolved_at -> Nullable<BigInt>,
     }
 }
 
@@ -166,9 +241,14 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(kyc_alerts -> installs (installed_app_id));
 diesel::joinable!(kyc_audit -> installs (installed_app_id));
+diesel::joinable!(kyc_backlog_daily -> installs (installed_app_id));
+diesel::joinable!(kyc_decisions -> installs (installed_app_id));
+diesel::joinable!(kyc_hit_reviews -> installs (installed_app_id));
 diesel::joinable!(kyc_identities -> installs (installed_app_id));
 diesel::joinable!(kyc_jobs -> installs (installed_app_id));
+diesel::joinable!(kyc_outbox -> installs (installed_app_id));
 diesel::joinable!(kyc_status_history -> installs (installed_app_id));
 diesel::joinable!(launch_tokens -> installs (installed_app_id));
 diesel::joinable!(portal_sessions -> installs (installed_app_id));
@@ -178,9 +258,14 @@ diesel::joinable!(sandbox_installs -> sandbox_instances (instance_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     installs,
+    kyc_alerts,
     kyc_audit,
+    kyc_backlog_daily,
+    kyc_decisions,
+    kyc_hit_reviews,
     kyc_identities,
     kyc_jobs,
+    kyc_outbox,
     kyc_status_history,
     launch_tokens,
     portal_sessions,

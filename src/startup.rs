@@ -41,9 +41,27 @@ pub struct AppState {
     pub high_risk: HighRiskList,
     /// Background jobs running in this process.
     pub jobs: Arc<JobRegistry>,
+    /// The same client without retries inside a call: the outbox worker spaces its own.
+    pub cloud_once: CloudClient,
+    /// Wakes the outbox worker when a change queues a write.
+    pub outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
+    /// What stored review changes need from the app, for `install`, at the clock's now.
+    pub fn case_context<'a>(
+        &'a self,
+        install: &'a crate::lifecycle::installs::Install,
+    ) -> crate::kyc::cases::Context<'a> {
+        crate::kyc::cases::Context {
+            install,
+            list: self.screener.list(),
+            namespace: &self.config.metadata_namespace,
+            intervals: &self.config.review_intervals,
+            now: self.clock.now(),
+        }
+    }
+
     /// The Content-Security-Policy of portal pages (spec §2.8): no inline script, framing only
     /// by the configured ancestors.
     pub fn portal_csp(&self) -> String {
@@ -143,10 +161,25 @@ pub fn prepare_state(config: Config, clock: Clock, port: u16) -> Result<AppState
         None => url::Url::parse(&format!("http://127.0.0.1:{port}/sandbox/api"))
             .map_err(|e| StartupError::Cloud(e.to_string()))?,
     };
-    let cloud = CloudClient::new(cloud_base, Timeouts::default(), RetryPolicy::default())
+    let timeouts = Timeouts {
+        total: Duration::from_secs(config.cloud_timeout_secs),
+        ..Timeouts::default()
+    };
+    let cloud = CloudClient::new(cloud_base.clone(), timeouts, RetryPolicy::default())
         .map_err(StartupError::Cloud)?;
+    let cloud_once = CloudClient::new(
+        cloud_base,
+        timeouts,
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        },
+    )
+    .map_err(StartupError::Cloud)?;
     let state = AppState {
         cloud,
+        cloud_once,
+        outbox_wake: Arc::new(tokio::sync::Notify::new()),
         screener,
         high_risk: config.high_risk.clone(),
         jobs: Arc::new(JobRegistry::default()),
@@ -259,6 +292,7 @@ pub fn serve(listener: TcpListener, state: AppState) -> Result<Server, StartupEr
         .map_err(|source| StartupError::Bind { addr, source })?
         .run();
     crate::jobs::resume_all(purge_state.clone());
+    crate::writeback::worker::spawn(purge_state.clone());
     actix_web::rt::spawn(purge_loop(purge_state));
     Ok(server)
 }

@@ -67,7 +67,7 @@ pub struct Alert {
 }
 
 /// Fields of `PUT /alerts/flag/{anomaly_id}`; absent ones are not sent.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AlertPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,

@@ -17,6 +17,7 @@ use diesel::sqlite::SqliteConnection;
 use crate::db;
 use crate::error::AppError;
 use crate::kyc::assessment::{self, Assessment};
+use crate::kyc::cases;
 use crate::kyc::checks::DuplicateIndex;
 use crate::kyc::index;
 use crate::lifecycle::installs;
@@ -310,11 +311,14 @@ async fn sync_pages(
 async fn run_screen(state: &web::Data<AppState>, installed_app_id: &str) -> Result<(), AppError> {
     let id = installed_app_id.to_owned();
     let now = state.clock.now_ts();
-    let rows = db::run(&state.pool, move |conn| {
+    let (install, rows) = db::run(&state.pool, move |conn| {
+        let install = installs::find(conn, &id)?
+            .ok_or_else(|| AppError::not_found("install_unknown", "unknown install"))?;
         conn.immediate_transaction(|c| begin(c, &id, SCREEN, false, now))?;
-        Ok(index::all_rows(conn, &id)?)
+        Ok((install, index::all_rows(conn, &id)?))
     })
     .await?;
+    let install = std::sync::Arc::new(install);
     let total = rows.len() as i64;
     let identities: Vec<_> = rows.iter().map(index::IndexRow::identity).collect();
     let duplicates = std::sync::Arc::new(DuplicateIndex::build(&identities));
@@ -325,6 +329,7 @@ async fn run_screen(state: &web::Data<AppState>, installed_app_id: &str) -> Resu
         let st = state.clone();
         let dups = duplicates.clone();
         let id = installed_app_id.to_owned();
+        let install = install.clone();
         let result = db::run(&state.pool, move |conn| {
             let today = st.clock.now().date_naive();
             let results: Vec<(String, Assessment, String)> = chunk
@@ -334,8 +339,9 @@ async fn run_screen(state: &web::Data<AppState>, installed_app_id: &str) -> Resu
             let now = st.clock.now_ts();
             let n = results.len() as i64;
             conn.immediate_transaction(|c| {
-                for (identity_id, a, key) in &results {
+                for (row, (identity_id, a, key)) in chunk.iter().zip(&results) {
                     index::save_assessment(c, &id, identity_id, a, key)?;
+                    cases::alert_on_new_hits(c, &install, row, row.assessment().as_ref(), a, now)?;
                 }
                 progress(c, &id, SCREEN, done + n, total, 0, now)
             })?;
@@ -362,14 +368,19 @@ async fn run_screen(state: &web::Data<AppState>, installed_app_id: &str) -> Resu
             .map(|f| format!("; failed: {f}"))
             .unwrap_or_default()
     );
+    let st = state.clone();
     db::run(&state.pool, move |conn| {
         conn.immediate_transaction(|c| {
             finish(c, &id, SCREEN, failure, now)?;
-            crate::kyc::audit_log::note(c, &id, now, "system", "screening", None, detail)
+            crate::kyc::audit_log::note(c, &id, now, "system", "screening", None, detail)?;
+            crate::kyc::stats::snapshot_backlog(c, &id, st.clock.now())
         })?;
+        // Approved cases whose data changed (or whose date passed) are due again.
+        cases::sweep_review_due(conn, &st.case_context(&install))?;
         Ok(())
     })
     .await?;
+    state.outbox_wake.notify_one();
     Ok(())
 }
 

@@ -133,3 +133,21 @@ pub fn verify(
 pub fn actor(user_id: Option<&str>) -> String {
     user_id.map_or_else(|| "reviewer (unknown id)".to_owned(), str::to_owned)
 }
+
+/// The events about one identity, in chain order.
+pub fn events_of(
+    conn: &mut SqliteConnection,
+    installed_app_id: &str,
+    identity_id: &str,
+) -> QueryResult<Vec<AuditEvent>> {
+    use crate::schema::kyc_audit::dsl as a;
+    Ok(a::kyc_audit
+        .filter(a::installed_app_id.eq(installed_app_id))
+        .filter(a::identity_id.eq(identity_id))
+        .order(a::seq.asc())
+        .select(Row::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(AuditEvent::from)
+        .collect())
+}

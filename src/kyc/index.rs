@@ -13,9 +13,10 @@ use crate::schema::{kyc_identities, kyc_status_history};
 
 pub const STATUS_UNREVIEWED: &str = "unreviewed";
 /// Every status of spec §3, in display order.
-pub const STATUSES: [&str; 7] = [
+pub const STATUSES: [&str; 8] = [
     "unreviewed",
     "in_review",
+    "pending_approval",
     "escalated",
     "review_due",
     "resubmission_requested",
@@ -48,6 +49,11 @@ pub struct IndexRow {
     pub first_seen_at: i64,
     pub last_seen_at: i64,
     pub refreshed_at: i64,
+    pub case_version: i64,
+    pub pending_json: Option<String>,
+    pub decided_hash: Option<String>,
+    pub decided_by: Option<String>,
+    pub decision_id: Option<String>,
 }
 
 impl IndexRow {
@@ -316,7 +322,13 @@ impl QueueSort {
 }
 
 /// The statuses of the default view.
-pub const NEEDS_ATTENTION: [&str; 3] = ["unreviewed", "escalated", "review_due"];
+pub const NEEDS_ATTENTION: [&str; 5] = [
+    "unreviewed",
+    "in_review",
+    "escalated",
+    "review_due",
+    "pending_approval",
+];
 
 fn filtered<'a>(
     installed_app_id: &'a str,

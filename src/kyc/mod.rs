@@ -4,11 +4,14 @@
 pub mod assessment;
 pub mod audit;
 pub mod audit_log;
+pub mod cases;
 pub mod checks;
 pub mod countries;
 pub mod csv;
 pub mod decisions;
+pub mod hits;
 pub mod identity;
 pub mod index;
 pub mod risk;
 pub mod screening;
+pub mod stats;

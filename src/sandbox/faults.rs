@@ -1,7 +1,7 @@
 //! Fault knobs of the simulated Cloud API: added latency, a fraction of 429 / 500 answers, and
 //! hanging requests (for client timeouts). Set globally from the dashboard or `POST
-//! /sandbox/faults`, or per request with `x-sandbox-latency-ms`, `x-sandbox-fail: 429|500` and
-//! `x-sandbox-hang: 1` headers.
+//! /sandbox/faults`, or per request with `x-sandbox-latency-ms`, `x-sandbox-fail: 429|500`,
+//! `x-sandbox-hang: 1` and `x-sandbox-lose: 1` (done, answer lost) headers.
 
 use std::time::Duration;
 
@@ -29,6 +29,10 @@ pub struct Faults {
     /// Fraction (0..=1) of requests that hang.
     #[serde(default)]
     pub hang_rate: f64,
+    /// Fraction (0..=1) of requests that are carried out but whose answer never comes back
+    /// (the connection hangs after the change is made): a client retry must not repeat it.
+    #[serde(default)]
+    pub lose_rate: f64,
 }
 
 impl Faults {
@@ -41,6 +45,7 @@ impl Faults {
             ("rate_429", self.rate_429),
             ("rate_500", self.rate_500),
             ("hang_rate", self.hang_rate),
+            ("lose_rate", self.lose_rate),
         ] {
             if !(0.0..=1.0).contains(&v) || v.is_nan() {
                 return Err(format!("{name} must be between 0 and 1"));
@@ -54,6 +59,8 @@ enum Action {
     Pass,
     Fail(u16),
     Hang,
+    /// Carry the request out, then hang instead of answering.
+    Lose,
 }
 
 /// A uniform number in [0, 1) from the OS random source.
@@ -77,6 +84,9 @@ fn decide(req: &ServiceRequest, faults: &Faults) -> (u64, Action) {
     if header(req, "x-sandbox-hang") == Some("1") {
         return (latency, Action::Hang);
     }
+    if header(req, "x-sandbox-lose") == Some("1") {
+        return (latency, Action::Lose);
+    }
     match header(req, "x-sandbox-fail") {
         Some("429") => return (latency, Action::Fail(429)),
         Some("500") => return (latency, Action::Fail(500)),
@@ -89,6 +99,8 @@ fn decide(req: &ServiceRequest, faults: &Faults) -> (u64, Action) {
         Action::Fail(429)
     } else if r < faults.hang_rate + faults.rate_429 + faults.rate_500 {
         Action::Fail(500)
+    } else if r < faults.hang_rate + faults.rate_429 + faults.rate_500 + faults.lose_rate {
+        Action::Lose
     } else {
         Action::Pass
     };
@@ -109,6 +121,11 @@ pub async fn inject_faults(
     }
     let failure = match action {
         Action::Pass => None,
+        Action::Lose => {
+            let done = next.call(req).await?;
+            actix_web::rt::time::sleep(Duration::from_secs(HANG_SECS)).await;
+            return Ok(done.map_into_left_body());
+        }
         Action::Hang => {
             actix_web::rt::time::sleep(Duration::from_secs(HANG_SECS)).await;
             Some(super::api::core_error(

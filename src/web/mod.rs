@@ -6,4 +6,5 @@ pub mod headers;
 pub mod identity;
 pub mod pages;
 pub mod queue;
+pub mod review;
 pub mod routes;

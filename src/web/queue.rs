@@ -202,8 +202,11 @@ pub struct QueueRowView {
     pub due: bool,
 }
 
+/// The human label of a stored status name (the raw name when it is not one).
 pub fn status_label(s: &str) -> String {
-    s.replace('_', " ")
+    s.parse::<crate::kyc::decisions::Status>()
+        .map(|st| st.label().to_owned())
+        .unwrap_or_else(|_| s.replace('_', " "))
 }
 
 #[derive(Template)]
@@ -238,6 +241,9 @@ pub struct QueuePage {
     pub f_sort: String,
     pub session_param: Option<String>,
     pub view_title: String,
+    pub dashboard: crate::kyc::stats::Dashboard,
+    /// The activity chart (numbers and dates only; rendered unescaped).
+    pub chart: String,
 }
 
 struct QueueData {
@@ -246,18 +252,25 @@ struct QueueData {
     indexed: i64,
     counts: Vec<(String, i64)>,
     countries: Vec<String>,
+    dashboard: crate::kyc::stats::Dashboard,
     jobs: Vec<Job>,
 }
 
 async fn load_queue(
-    state: &AppState,
-    installed_app_id: &str,
+    state: &web::Data<AppState>,
+    install: &crate::lifecycle::installs::Install,
     q: &QueueQuery,
 ) -> Result<QueueData, AppError> {
-    let id = installed_app_id.to_owned();
+    let id = install.installed_app_id.clone();
+    let install = install.clone();
     let q = q.clone();
     let now = state.clock.now_ts();
+    let st = state.clone();
     db::run(&state.pool, move |conn| {
+        // Approved cases whose date passed (or whose data changed) show as due from now on.
+        if crate::kyc::cases::sweep_review_due(conn, &st.case_context(&install))? > 0 {
+            st.outbox_wake.notify_one();
+        }
         let (rows, total) = index::queue(conn, &id, &q, now)?;
         let mut jobs_found = Vec::new();
         for kind in [jobs::SYNC, jobs::SCREEN] {
@@ -271,6 +284,7 @@ async fn load_queue(
             indexed: index::count(conn, &id)?,
             counts: index::status_counts(conn, &id)?,
             countries: index::countries(conn, &id)?,
+            dashboard: crate::kyc::stats::dashboard(conn, &id, st.clock.now())?,
             jobs: jobs_found,
         })
     })
@@ -308,7 +322,7 @@ pub async fn show_queue(
 ) -> Result<HttpResponse, AppError> {
     let q = params.to_query()?;
     ensure_first_sync(&state, &session).await?;
-    let data = load_queue(&state, &session.install.installed_app_id, &q).await?;
+    let data = load_queue(&state, &session.install, &q).await?;
     let nav = Nav::new(&session, state.clock.now_ts());
     let now = state.clock.now_ts();
     let pages = ((data.total + PER_PAGE - 1) / PER_PAGE).max(1);
@@ -398,6 +412,8 @@ pub async fn show_queue(
         f_sort: q.sort.as_str().to_owned(),
         session_param: nav.session_param(),
         view_title,
+        chart: crate::kyc::stats::svg_chart(&data.dashboard.days),
+        dashboard: data.dashboard,
         nav,
     };
     Ok(html(render(&page)?))

@@ -6,7 +6,7 @@ use crate::error::{ApiError, AppError};
 use crate::lifecycle::{callback, launch, sessions};
 use crate::sandbox::{self, faults};
 use crate::startup::static_dir;
-use crate::web::{audit, identity, pages, queue};
+use crate::web::{audit, identity, pages, queue, review};
 use actix_web::middleware::from_fn;
 
 /// Largest form body accepted from portal pages.
@@ -51,6 +51,22 @@ pub fn configure(cfg: &mut web::ServiceConfig, sandbox_on: bool) {
     .route(
         "/kyc/identities/{identity_id}",
         web::get().to(identity::show_identity),
+    )
+    .route(
+        "/kyc/identities/{identity_id}/decision",
+        web::post().to(review::submit_decision),
+    )
+    .route(
+        "/kyc/identities/{identity_id}/hits",
+        web::post().to(review::submit_hit_verdict),
+    )
+    .route(
+        "/kyc/identities/{identity_id}/writeback/retry",
+        web::post().to(review::retry_writes),
+    )
+    .route(
+        "/kyc/identities/{identity_id}/audit.csv",
+        web::get().to(review::export_identity_audit),
     )
     .route(
         "/kyc/session/end",

@@ -35,6 +35,9 @@ async fn launches_views_screenings_and_exports_are_chained_and_verified() {
     );
     assert_eq!(page(&app, &r, "/kyc/queue.csv").await.0, 200);
 
+    // Let the background writes to Blnk (alerts for the screening hits) land first, so the
+    // chain read below is the whole chain.
+    drain_outbox(&app, 5, 400).await;
     let k = kinds(&app, &r.installed_app_id);
     assert_eq!(k.first().map(String::as_str), Some("launch"));
     for kind in ["screening", "view", "export"] {

@@ -17,7 +17,7 @@ use crate::helpers::contains;
 const BIN: &str = env!("CARGO_BIN_EXE_blnk-kyc");
 
 /// The binary with an empty environment (PATH only) in `cwd`.
-fn command(cwd: &Path) -> Command {
+pub(crate) fn command(cwd: &Path) -> Command {
     let mut c = Command::new(BIN);
     c.current_dir(cwd)
         .env_clear()
@@ -27,7 +27,7 @@ fn command(cwd: &Path) -> Command {
     c
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -35,7 +35,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-struct Running {
+pub(crate) struct Running {
     child: Child,
     banner: String,
 }
@@ -48,7 +48,7 @@ impl Drop for Running {
 }
 
 /// Starts `serve` and waits (bounded) for the banner's health line.
-fn start(mut cmd: Command) -> Running {
+pub(crate) fn start(mut cmd: Command) -> Running {
     let mut child = cmd.spawn().expect("spawn the binary");
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();

@@ -265,3 +265,32 @@ pub async fn dashboard_install(app: &TestApp, scopes: &[&str]) -> (String, Strin
         install.installed_app_id,
     )
 }
+
+/// Moves the app clock on (so backoffs end) until no write is pending; bounded.
+pub async fn drain_outbox(app: &TestApp, step_secs: i64, max_rounds: usize) {
+    for _ in 0..max_rounds {
+        if app.count("kyc_outbox WHERE state = 'pending'") == 0 {
+            return;
+        }
+        app.clock.advance(step_secs);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    use diesel::prelude::*;
+    use diesel::sql_types::{BigInt, Text};
+    #[derive(QueryableByName, Debug)]
+    #[allow(dead_code)] // read through Debug in the panic message
+    struct Pending {
+        #[diesel(sql_type = Text)]
+        kind: String,
+        #[diesel(sql_type = BigInt)]
+        attempts: i64,
+        #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+        last_error: Option<String>,
+    }
+    let rows: Vec<Pending> = diesel::sql_query(
+        "SELECT kind, attempts, last_error FROM kyc_outbox WHERE state = 'pending' LIMIT 5",
+    )
+    .load(&mut app.conn())
+    .unwrap();
+    panic!("writes still pending after {max_rounds} rounds: {rows:?}");
+}

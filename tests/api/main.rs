@@ -4,6 +4,7 @@ mod audit;
 mod callback;
 mod cli;
 mod cloud_client;
+mod decisions;
 mod helpers;
 mod migrations;
 mod portal;

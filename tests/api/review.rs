@@ -21,23 +21,35 @@ pub struct Reviewer {
 /// Installs through the dashboard, launches, redeems: a reviewer with a cookie session.
 pub async fn launch_reviewer(app: &TestApp, scopes: &[&str]) -> Reviewer {
     let (key, installed_app_id) = dashboard_install(app, scopes).await;
-    let body = json!({"installed_app_id": installed_app_id, "app_id": SANDBOX_APP_ID,
-                      "instance_id": DEFAULT_INSTANCE, "user_id": "usr_alice"});
+    let installed = Reviewer {
+        cookie: String::new(),
+        key,
+        installed_app_id,
+    };
+    session_as(app, &installed, Some("usr_alice")).await
+}
+
+/// A (new) session on `r`'s install as `user`, or with no user id.
+pub async fn session_as(app: &TestApp, r: &Reviewer, user: Option<&str>) -> Reviewer {
+    let mut body = json!({"installed_app_id": r.installed_app_id, "app_id": SANDBOX_APP_ID,
+                          "instance_id": DEFAULT_INSTANCE});
+    if let Some(u) = user {
+        body["user_id"] = json!(u);
+    }
     let resp = app.post_json("/api/portal", &body).await;
     assert_eq!(resp.status(), 200);
     let v: Value = resp.json().await.unwrap();
     let resp = app.get(v["portal_url"].as_str().unwrap()).await;
     assert_eq!(resp.status(), 303);
     assert!(header(resp.headers(), LOCATION).contains("/kyc"));
-    let cookie = header(resp.headers(), SET_COOKIE)
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
     Reviewer {
-        cookie,
-        key,
-        installed_app_id,
+        cookie: header(resp.headers(), SET_COOKIE)
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned(),
+        key: r.key.clone(),
+        installed_app_id: r.installed_app_id.clone(),
     }
 }
 
@@ -79,7 +91,7 @@ fn row_ids(html: &str) -> BTreeSet<String> {
         .collect()
 }
 
-async fn sandbox_identities(app: &TestApp, key: &str) -> Vec<Value> {
+pub async fn sandbox_identities(app: &TestApp, key: &str) -> Vec<Value> {
     let mut all = Vec::new();
     for page in 1..=10 {
         let v: Value = app
@@ -103,11 +115,11 @@ async fn sandbox_identities(app: &TestApp, key: &str) -> Vec<Value> {
     all
 }
 
-fn scenario(i: &Value) -> &str {
+pub fn scenario(i: &Value) -> &str {
     i["meta_data"]["sandbox"]["scenario"].as_str().unwrap_or("")
 }
 
-fn ids_where(all: &[Value], f: impl Fn(&str) -> bool) -> BTreeSet<String> {
+pub fn ids_where(all: &[Value], f: impl Fn(&str) -> bool) -> BTreeSet<String> {
     all.iter()
         .filter(|i| f(scenario(i)))
         .map(|i| i["identity_id"].as_str().unwrap().to_owned())
@@ -156,7 +168,7 @@ async fn first_launch_syncs_screens_and_the_hits_filter_finds_exactly_the_sancti
     let (_, html) = page(&app, &r, "/kyc/queue").await;
     assert!(html.contains("Needs attention"));
     assert_eq!(row_ids(&html).len(), 50);
-    assert!(html.contains("data-status=\"unreviewed\">unreviewed <strong>300</strong>"));
+    assert!(html.contains("data-status=\"unreviewed\">Unreviewed <strong>300</strong>"));
     assert!(html.contains("id=\"next-page\""));
     let (_, last) = page(&app, &r, "/kyc/queue?page=6").await;
     assert_eq!(row_ids(&last).len(), 50);

@@ -241,6 +241,68 @@ async fn flow(
     let identity_url = frame_url(driver).await?;
     assert_carrier(driver, mode, &identity_url).await?;
 
+    // Decide in the browser: dismiss the hit with a note, then approve with a reason (form posts
+    // from inside the cross-site iframe; in URL mode their actions carry the session).
+    wait(driver, By::Css(".hit-form textarea"))
+        .await?
+        .send_keys("Different date of birth and nationality")
+        .await?;
+    wait(driver, By::Css(".hit-form button[value='dismiss']"))
+        .await?
+        .click()
+        .await?;
+    wait(driver, By::Css("article.hit[data-state='dismissed']")).await?;
+    let four_eyes = !driver
+        .query(By::Id("four-eyes-note"))
+        .nowait()
+        .not_exists()
+        .await?;
+    wait(driver, By::Css("summary[data-action='approve']"))
+        .await?
+        .click()
+        .await?;
+    wait(
+        driver,
+        By::Css("form[data-action='approve'] option[value='false_positive_hits']"),
+    )
+    .await?
+    .click()
+    .await?;
+    wait(
+        driver,
+        By::Css("form[data-action='approve'] button[type='submit']"),
+    )
+    .await?
+    .click()
+    .await?;
+    let expected = if four_eyes {
+        "pending_approval"
+    } else {
+        "approved"
+    };
+    wait(
+        driver,
+        By::Css(&format!("#case-status[data-status='{expected}']")),
+    )
+    .await?;
+    if four_eyes {
+        // The proposer cannot confirm it: the button is disabled and the page says why.
+        wait(driver, By::Id("self-confirm-note")).await?;
+    }
+    let decided_url = frame_url(driver).await?;
+    assert_carrier(driver, mode, &decided_url).await?;
+    driver.enter_default_frame().await?;
+    let png = driver.screenshot_as_png().await?;
+    std::fs::write(
+        artifacts_dir().join(format!("sandbox-identity-{}.png", mode.name())),
+        png,
+    )
+    .expect("write the screenshot");
+    wait(driver, By::Id("app-frame"))
+        .await?
+        .enter_frame()
+        .await?;
+
     // Expiry: the app's clock passes the session's end; the next page is the expiry page.
     app.clock.advance(SESSION_TTL_SECS);
     wait(driver, By::Id("nav-overview")).await?.click().await?;

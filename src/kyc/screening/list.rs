@@ -308,6 +308,13 @@ impl SanctionsList {
     pub fn get(&self, entity_id: &str) -> Option<&ListEntry> {
         self.by_id.get(entity_id).map(|&i| &self.entries[i])
     }
+
+    /// A mutable entry, for tests that simulate a list update.
+    #[cfg(test)]
+    pub(crate) fn entry_mut_for_tests(&mut self, entity_id: &str) -> &mut ListEntry {
+        let i = self.by_id[entity_id];
+        &mut self.entries[i]
+    }
 }
 
 impl LoadReport {

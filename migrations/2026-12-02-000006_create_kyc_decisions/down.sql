@@ -1,0 +1,11 @@
+DROP INDEX kyc_identities_age;
+DROP TABLE kyc_backlog_daily;
+DROP TABLE kyc_alerts;
+DROP TABLE kyc_outbox;
+DROP TABLE kyc_hit_reviews;
+DROP TABLE kyc_decisions;
+ALTER TABLE kyc_identities DROP COLUMN decision_id;
+ALTER TABLE kyc_identities DROP COLUMN decided_by;
+ALTER TABLE kyc_identities DROP COLUMN decided_hash;
+ALTER TABLE kyc_identities DROP COLUMN pending_json;
+ALTER TABLE kyc_identities DROP COLUMN case_version;
