@@ -282,7 +282,7 @@ async fn flow(
     };
     wait(
         driver,
-        By::Css(&format!("#case-status[data-status='{expected}']")),
+        By::Css(format!("#case-status[data-status='{expected}']")),
     )
     .await?;
     if four_eyes {
