@@ -1,7 +1,9 @@
 //! The SQLite pool: per-connection pragmas, embedded migrations, and the one helper through
 //! which all Diesel work runs off the async executor.
 
+use std::ops::Deref;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -11,8 +13,27 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::AppError;
 
-pub type DbPool = Pool<ConnectionManager<SqliteConnection>>;
 pub type DbConn = PooledConnection<ConnectionManager<SqliteConnection>>;
+
+/// The connection pool of one SQLite file, with the file's write gate.
+///
+/// SQLite lets one writer in at a time; the others wait in its busy handler, which sleeps in
+/// steps of up to 100 ms. Under load that sleeping, not the writing, dominated the time of the
+/// write routes (p99 in the hundreds of ms). Writes made through [`write`] queue on an in-process
+/// mutex instead and go one after another without sleeping; `busy_timeout` still covers writers
+/// outside the gate (and other processes).
+#[derive(Clone)]
+pub struct DbPool {
+    pool: Pool<ConnectionManager<SqliteConnection>>,
+    writes: Arc<Mutex<()>>,
+}
+
+impl Deref for DbPool {
+    type Target = Pool<ConnectionManager<SqliteConnection>>;
+    fn deref(&self) -> &Self::Target {
+        &self.pool
+    }
+}
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
@@ -55,7 +76,7 @@ pub fn open_pool(path: &Path, max_size: u32) -> Result<DbPool, DbSetupError> {
         })?;
     }
     let manager = ConnectionManager::<SqliteConnection>::new(path.to_string_lossy());
-    Pool::builder()
+    let pool = Pool::builder()
         .max_size(max_size)
         .connection_timeout(Duration::from_secs(10))
         .connection_customizer(Box::new(Pragmas))
@@ -63,7 +84,11 @@ pub fn open_pool(path: &Path, max_size: u32) -> Result<DbPool, DbSetupError> {
         .map_err(|e| DbSetupError::Open {
             path: path.display().to_string(),
             message: e.to_string(),
-        })
+        })?;
+    Ok(DbPool {
+        pool,
+        writes: Arc::new(Mutex::new(())),
+    })
 }
 
 /// Runs every pending embedded migration; returns how many ran.
@@ -85,6 +110,30 @@ where
 {
     let pool = pool.clone();
     actix_web::web::block(move || {
+        let mut conn = pool
+            .get()
+            .map_err(|e| AppError::Unavailable(e.to_string()))?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
+}
+
+/// Like [`run`], for work that writes: `f` runs while holding the pool's write gate, so writers
+/// of this process take turns instead of sleeping in SQLite's busy handler. The gate is taken
+/// before the connection, so a writer waiting for its turn holds no connection.
+pub async fn write<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut SqliteConnection) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        // A panic inside another writer poisons nothing we rely on: the gate guards no data.
+        let _turn = pool
+            .writes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut conn = pool
             .get()
             .map_err(|e| AppError::Unavailable(e.to_string()))?;

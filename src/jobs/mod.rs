@@ -257,7 +257,7 @@ pub fn resume_all(state: web::Data<AppState>) {
 async fn run_sync(state: &AppState, installed_app_id: &str, resume: bool) -> Result<(), AppError> {
     let id = installed_app_id.to_owned();
     let now = state.clock.now_ts();
-    let (install, job) = db::run(&state.pool, move |conn| {
+    let (install, job) = db::write(&state.pool, move |conn| {
         let install = installs::find(conn, &id)?
             .ok_or_else(|| AppError::not_found("install_unknown", "unknown install"))?;
         let job = conn.immediate_transaction(|c| begin(c, &id, SYNC, resume, now))?;
@@ -268,7 +268,7 @@ async fn run_sync(state: &AppState, installed_app_id: &str, resume: bool) -> Res
     let id = installed_app_id.to_owned();
     let error = outcome.as_ref().err().map(ToString::to_string);
     let now = state.clock.now_ts();
-    db::run(&state.pool, move |conn| {
+    db::write(&state.pool, move |conn| {
         Ok(finish(conn, &id, SYNC, error, now)?)
     })
     .await?;
@@ -291,7 +291,7 @@ async fn sync_pages(
         let now = state.clock.now_ts();
         done += n as i64;
         let next = i64::from(page) + 1;
-        db::run(&state.pool, move |conn| {
+        db::write(&state.pool, move |conn| {
             conn.immediate_transaction(|c| {
                 for body in &result.data {
                     index::upsert_identity(c, &id, body, now)?;
@@ -330,24 +330,39 @@ async fn run_screen(state: &web::Data<AppState>, installed_app_id: &str) -> Resu
         let dups = duplicates.clone();
         let id = installed_app_id.to_owned();
         let install = install.clone();
-        let result = db::run(&state.pool, move |conn| {
+        // Assess off the executor on every core, then store the batch in one short write.
+        let assessed = actix_web::web::block(move || {
             let today = st.clock.now().date_naive();
-            let results: Vec<(String, Assessment, String)> = chunk
-                .iter()
-                .map(|row| reassess(&st, row, &dups, today))
-                .collect();
-            let now = st.clock.now_ts();
-            let n = results.len() as i64;
-            conn.immediate_transaction(|c| {
-                for (row, (identity_id, a, key)) in chunk.iter().zip(&results) {
-                    index::save_assessment(c, &id, identity_id, a, key)?;
-                    cases::alert_on_new_hits(c, &install, row, row.assessment().as_ref(), a, now)?;
-                }
-                progress(c, &id, SCREEN, done + n, total, 0, now)
-            })?;
-            Ok(n)
+            let results = assess_parallel(&st, &chunk, &dups, today);
+            (st, chunk, results)
         })
         .await;
+        let result = match assessed {
+            Err(e) => Err(AppError::internal(format!("blocking task failed: {e}"))),
+            Ok((_, _, None)) => Err(AppError::internal("assessing a batch panicked")),
+            Ok((st, chunk, Some(results))) => {
+                db::write(&state.pool, move |conn| {
+                    let now = st.clock.now_ts();
+                    let n = results.len() as i64;
+                    conn.immediate_transaction(|c| {
+                        for (row, (identity_id, a, key)) in chunk.iter().zip(&results) {
+                            index::save_assessment(c, &id, identity_id, a, key)?;
+                            cases::alert_on_new_hits(
+                                c,
+                                &install,
+                                row,
+                                row.assessment().as_ref(),
+                                a,
+                                now,
+                            )?;
+                        }
+                        progress(c, &id, SCREEN, done + n, total, 0, now)
+                    })?;
+                    Ok(n)
+                })
+                .await
+            }
+        };
         match result {
             Ok(n) => done += n,
             Err(e) => {
@@ -369,7 +384,7 @@ async fn run_screen(state: &web::Data<AppState>, installed_app_id: &str) -> Resu
             .unwrap_or_default()
     );
     let st = state.clone();
-    db::run(&state.pool, move |conn| {
+    db::write(&state.pool, move |conn| {
         conn.immediate_transaction(|c| {
             finish(c, &id, SCREEN, failure, now)?;
             crate::kyc::audit_log::note(c, &id, now, "system", "screening", None, detail)?;
@@ -382,6 +397,45 @@ async fn run_screen(state: &web::Data<AppState>, installed_app_id: &str) -> Resu
     .await?;
     state.outbox_wake.notify_one();
     Ok(())
+}
+
+/// [`reassess`] over `rows`, split across the machine's cores; results in `rows` order, or
+/// `None` when a worker thread panicked.
+fn assess_parallel(
+    state: &AppState,
+    rows: &[index::IndexRow],
+    duplicates: &DuplicateIndex,
+    today: chrono::NaiveDate,
+) -> Option<Vec<(String, Assessment, String)>> {
+    let threads = std::thread::available_parallelism()
+        .map(std::num::NonZeroUsize::get)
+        .unwrap_or(1)
+        .clamp(1, 8);
+    if threads == 1 || rows.len() < 2 * threads {
+        return Some(
+            rows.iter()
+                .map(|row| reassess(state, row, duplicates, today))
+                .collect(),
+        );
+    }
+    let per = rows.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = rows
+            .chunks(per)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|row| reassess(state, row, duplicates, today))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(rows.len());
+        for part in parts {
+            all.extend(part.join().ok()?);
+        }
+        Some(all)
+    })
 }
 
 /// Re-runs the checks (cheap; duplicates depend on the other identities) and re-screens only

@@ -538,7 +538,7 @@ pub async fn receive_callback(
         CallbackEvent::Install(e) => (e.installed_app_id.clone(), e.api_key_prefix.clone()),
         CallbackEvent::Uninstall(e) => (e.installed_app_id.clone(), None),
     };
-    let outcome = db::run(&state.pool, move |conn| {
+    let outcome = db::write(&state.pool, move |conn| {
         apply_event(conn, &keyring, &event, now)
     })
     .await?;

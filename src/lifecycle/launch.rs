@@ -125,7 +125,7 @@ pub async fn generate_portal(
     let now = state.clock.now_ts();
     let ttl = state.config.session_ttl_secs;
     let id = request.installed_app_id.clone();
-    let token = db::run(&state.pool, move |conn| {
+    let token = db::write(&state.pool, move |conn| {
         mint_launch_token(conn, &request, now, ttl)
     })
     .await?;

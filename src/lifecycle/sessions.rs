@@ -455,7 +455,7 @@ pub async fn redeem_portal(
         ));
     };
     let now = state.clock.now_ts();
-    let session = db::run(&state.pool, move |conn| {
+    let session = db::write(&state.pool, move |conn| {
         redeem_launch_token(conn, &token, now)
     })
     .await?;
@@ -491,7 +491,7 @@ pub async fn end_portal_session(
     session.verify_form(&req, &form.csrf, &state.config.public_origin())?;
     let now = state.clock.now_ts();
     let id = session.id().expose().to_owned();
-    db::run(&state.pool, move |conn| Ok(end_session(conn, &id, now)?)).await?;
+    db::write(&state.pool, move |conn| Ok(end_session(conn, &id, now)?)).await?;
     let mut resp = crate::web::pages::session_ended_page()?;
     if let Ok(v) = HeaderValue::from_str(&removal_cookie()) {
         resp.headers_mut().append(header::SET_COOKIE, v);

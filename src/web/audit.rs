@@ -82,7 +82,7 @@ pub async fn export_audit_csv(
     let id = session.install.installed_app_id.clone();
     let now = state.clock.now_ts();
     let actor = audit_log::actor(session.user_id.as_deref());
-    let events = db::run(&state.pool, move |conn| {
+    let events = db::write(&state.pool, move |conn| {
         conn.immediate_transaction(|c| {
             audit_log::note(
                 c,

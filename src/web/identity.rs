@@ -196,7 +196,7 @@ pub async fn show_identity(
         Ok(cloud) => match cloud.get_identity(&identity_id).await {
             Ok(body) => {
                 let (id, now) = (app_id.clone(), state.clock.now_ts());
-                db::run(&state.pool, move |conn| {
+                db::write(&state.pool, move |conn| {
                     conn.immediate_transaction(|c| index::upsert_identity(c, &id, &body, now))?;
                     Ok(())
                 })

@@ -110,7 +110,7 @@ pub async fn submit_decision(
     };
     let st = state.clone();
     let install = session.install.clone();
-    let result = db::run(&state.pool, move |conn| {
+    let result = db::write(&state.pool, move |conn| {
         Ok(cases::decide(conn, &st.case_context(&install), &input))
     })
     .await?;
@@ -145,7 +145,7 @@ pub async fn submit_hit_verdict(
     };
     let st = state.clone();
     let install = session.install.clone();
-    let result = db::run(&state.pool, move |conn| {
+    let result = db::write(&state.pool, move |conn| {
         Ok(cases::review_hit(conn, &st.case_context(&install), &input))
     })
     .await?;
@@ -172,7 +172,7 @@ pub async fn retry_writes(
     );
     let now = state.clock.now_ts();
     let actor = audit_log::actor(session.user_id.as_deref());
-    db::run(&state.pool, move |conn| {
+    db::write(&state.pool, move |conn| {
         conn.immediate_transaction(|c| {
             let n = writeback::retry_failed(c, &app, &iid, now)?;
             if n > 0 {
@@ -209,7 +209,7 @@ pub async fn export_identity_audit(
     );
     let now = state.clock.now_ts();
     let actor = audit_log::actor(session.user_id.as_deref());
-    let events = db::run(&state.pool, move |conn| {
+    let events = db::write(&state.pool, move |conn| {
         if crate::kyc::index::find(conn, &app, &iid)?.is_none() {
             return Err(AppError::not_found(
                 "identity_not_found",

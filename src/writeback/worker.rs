@@ -85,7 +85,7 @@ async fn deliver(state: &AppState, row: OutboxRow) -> Result<(), AppError> {
         },
     };
     let now = state.clock.now_ts();
-    db::run(&state.pool, move |conn| {
+    db::write(&state.pool, move |conn| {
         conn.immediate_transaction(|c| record(c, &row, outcome, now))?;
         Ok(())
     })
