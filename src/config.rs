@@ -49,6 +49,9 @@ pub struct Config {
     pub high_risk: HighRiskList,
     /// `CLOUD_TIMEOUT_SECS`: the whole-request timeout of Cloud API calls (default 20).
     pub cloud_timeout_secs: u64,
+    /// `RATE_LIMIT_PER_SEC`: requests per second per client address on the public POST routes
+    /// (bursts of ten seconds' worth); 0 = off.
+    pub rate_limit_per_sec: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +69,9 @@ impl ConfigError {
         }
     }
 }
+
+/// Requests per second per client address on `/api/callback` and `/api/portal`.
+pub const DEFAULT_RATE_LIMIT_PER_SEC: u32 = 50;
 
 /// Seconds a Cloud API request may take in all.
 pub const DEFAULT_CLOUD_TIMEOUT_SECS: u64 = 20;
@@ -268,6 +274,20 @@ impl Config {
                 })?,
         };
 
+        let rate_limit_per_sec = match var("RATE_LIMIT_PER_SEC") {
+            None => DEFAULT_RATE_LIMIT_PER_SEC,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n <= 1_000_000)
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "RATE_LIMIT_PER_SEC",
+                        format!("`{v}` is not a whole number of requests per second (0 turns the limit off)"),
+                    )
+                })?,
+        };
+
         let metadata_namespace = var("KYC_METADATA_NAMESPACE").unwrap_or_else(|| "kyc".into());
         if metadata_namespace.len() > 64
             || !metadata_namespace
@@ -298,6 +318,7 @@ impl Config {
                 review_intervals,
                 high_risk,
                 cloud_timeout_secs,
+                rate_limit_per_sec,
             },
             warnings,
         ))
@@ -345,6 +366,7 @@ impl Config {
             review_intervals: ReReviewIntervals::default(),
             high_risk: HighRiskList::default(),
             cloud_timeout_secs: DEFAULT_CLOUD_TIMEOUT_SECS,
+            rate_limit_per_sec: DEFAULT_RATE_LIMIT_PER_SEC,
         }
     }
 

@@ -25,6 +25,8 @@ pub enum AppError {
     PayloadTooLarge { message: String },
     #[error("{message}")]
     UnsupportedMediaType { message: String },
+    #[error("{message}")]
+    TooManyRequests { message: String },
     /// The database or a dependency is momentarily unavailable; the cause is logged.
     #[error("The service is busy right now; please try again in a moment.")]
     Unavailable(String),
@@ -84,6 +86,7 @@ impl AppError {
             | Self::Gone { code, .. } => code,
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType { .. } => "unsupported_media_type",
+            Self::TooManyRequests { .. } => "rate_limited",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal_error",
         }
@@ -99,6 +102,7 @@ impl AppError {
             Self::Gone { .. } => StatusCode::GONE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -45,6 +45,8 @@ pub struct AppState {
     pub cloud_once: CloudClient,
     /// Wakes the outbox worker when a change queues a write.
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// Per-address limits on the public POST routes.
+    pub rate_limiter: crate::web::rate_limit::RateLimiter,
 }
 
 impl AppState {
@@ -108,6 +110,7 @@ pub fn build_app(
     App::new()
         .app_data(state)
         .configure(|cfg| routes::configure(cfg, sandbox_on))
+        .wrap(from_fn(crate::web::rate_limit::limit_public_posts))
         .wrap(from_fn(headers::security_headers))
         // `%U` is the path without the query string: launch tokens and `s=` never reach the log.
         .wrap(
@@ -180,6 +183,7 @@ pub fn prepare_state(config: Config, clock: Clock, port: u16) -> Result<AppState
         cloud,
         cloud_once,
         outbox_wake: Arc::new(tokio::sync::Notify::new()),
+        rate_limiter: crate::web::rate_limit::RateLimiter::new(config.rate_limit_per_sec),
         screener,
         high_risk: config.high_risk.clone(),
         jobs: Arc::new(JobRegistry::default()),

@@ -6,5 +6,6 @@ pub mod headers;
 pub mod identity;
 pub mod pages;
 pub mod queue;
+pub mod rate_limit;
 pub mod review;
 pub mod routes;

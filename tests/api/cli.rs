@@ -68,7 +68,7 @@ pub(crate) fn start(mut cmd: Command) -> Running {
     Running { child, banner }
 }
 
-fn stderr_of(mut r: Running) -> String {
+pub(crate) fn stderr_of(mut r: Running) -> String {
     let _ = r.child.kill();
     let _ = r.child.wait();
     let mut text = String::new();

@@ -993,31 +993,11 @@ async fn wait_for_value(app: &TestApp, sql: &str, bind: &str, want: &str, secs: 
 
 #[actix_web::test]
 async fn writes_left_pending_by_a_killed_process_are_delivered_after_restart() {
-    use crate::cli::{command, free_port, start};
+    use crate::reliability::{handle, integrity_ok, run_binary};
     let dir = tempfile::tempdir().unwrap();
-    let db_path = dir.path().join("kyc.db");
     let cwd = dir.path().to_owned();
-    let serve = |port: u16| {
-        let mut cmd = command(&cwd);
-        cmd.env("BIND_ADDR", format!("127.0.0.1:{port}"))
-            .env("DATABASE_URL", &db_path)
-            .env("CLOUD_TIMEOUT_SECS", "1");
-        start(cmd)
-    };
-    let port = free_port();
-    let first = serve(port);
-    let app = TestApp {
-        address: format!("http://localhost:{port}"),
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        // The binary runs on the real clock; this one is not used.
-        clock: blnk_kyc::clock::Clock::manual(chrono::Utc::now()),
-        pool: blnk_kyc::db::open_pool(&db_path, 2).unwrap(),
-        db_path: db_path.clone(),
-        dir,
-    };
+    let (first, address) = run_binary(&cwd, &[("CLOUD_TIMEOUT_SECS", "1")]);
+    let app = handle(&address, dir);
     let r = ready(&app, &ALL_SCOPES).await;
     let id = low_risk(&app, &r).remove(0);
 
@@ -1035,21 +1015,13 @@ async fn writes_left_pending_by_a_killed_process_are_delivered_after_restart() {
 
     // kill -9, then check the file and start again on the same database.
     drop(first);
-    #[derive(QueryableByName)]
-    struct Check {
-        #[diesel(sql_type = Text)]
-        integrity_check: String,
-    }
-    let check: Check = diesel::sql_query("PRAGMA integrity_check")
-        .get_result(&mut app.conn())
-        .unwrap();
-    assert_eq!(check.integrity_check, "ok");
+    integrity_ok(&app);
     assert_eq!(
         count_where(&app, "kyc_decisions", &format!("identity_id = '{id}'")),
         1,
         "the acknowledged decision survived"
     );
-    let _second = serve(free_port());
+    let _second = run_binary(&cwd, &[("CLOUD_TIMEOUT_SECS", "1")]);
     // The restarted worker delivers it (the new process's Cloud has no faults).
     wait_for_value(&app, outbox_row, &id, "delivered", 60).await;
     wait_for_value(

@@ -8,6 +8,7 @@ mod decisions;
 mod helpers;
 mod migrations;
 mod portal;
+mod reliability;
 mod review;
 mod sandbox;
 mod sessions;
