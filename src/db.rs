@@ -3,10 +3,10 @@
 
 use std::ops::Deref;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
+use diesel::Connection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
@@ -15,23 +15,98 @@ use crate::error::AppError;
 
 pub type DbConn = PooledConnection<ConnectionManager<SqliteConnection>>;
 
-/// The connection pool of one SQLite file, with the file's write gate.
+/// The connection pool of one SQLite file, and the file's writer.
 ///
 /// SQLite lets one writer in at a time; the others wait in its busy handler, which sleeps in
-/// steps of up to 100 ms. Under load that sleeping, not the writing, dominated the time of the
-/// write routes (p99 in the hundreds of ms). Writes made through [`write`] queue on an in-process
-/// mutex instead and go one after another without sleeping; `busy_timeout` still covers writers
-/// outside the gate (and other processes).
+/// steps of up to 100 ms, and every commit is a WAL append (with a checkpoint now and then).
+/// Work sent through [`write`] goes instead to one writer thread that takes every job waiting,
+/// runs each in its own savepoint inside one immediate transaction, commits once, and only then
+/// answers each job (group commit). Under load many writes share a commit; alone, a write costs
+/// what it did. `busy_timeout` still covers writers outside it (reads, background work, other
+/// processes).
 #[derive(Clone)]
 pub struct DbPool {
     pool: Pool<ConnectionManager<SqliteConnection>>,
-    writes: Arc<Mutex<()>>,
+    writer: std::sync::mpsc::Sender<Box<dyn WriteJob>>,
 }
 
 impl Deref for DbPool {
     type Target = Pool<ConnectionManager<SqliteConnection>>;
     fn deref(&self) -> &Self::Target {
         &self.pool
+    }
+}
+
+/// Jobs the writer commits together at most.
+const MAX_BATCH: usize = 64;
+
+/// A write waiting for the writer thread: run it (in a savepoint), then tell it how the
+/// commit went.
+trait WriteJob: Send {
+    fn run(&mut self, conn: &mut SqliteConnection);
+    fn finish(self: Box<Self>, commit: Result<(), String>);
+}
+
+struct Job<T, F> {
+    f: Option<F>,
+    result: Option<Result<T, AppError>>,
+    reply: tokio::sync::oneshot::Sender<Result<T, AppError>>,
+}
+
+impl<T, F> WriteJob for Job<T, F>
+where
+    F: FnOnce(&mut SqliteConnection) -> Result<T, AppError> + Send,
+    T: Send,
+{
+    fn run(&mut self, conn: &mut SqliteConnection) {
+        if let Some(f) = self.f.take() {
+            // Its own savepoint: a job that fails leaves the others of the batch alone.
+            self.result = Some(conn.transaction(f));
+        }
+    }
+
+    fn finish(self: Box<Self>, commit: Result<(), String>) {
+        let outcome = match (self.result, commit) {
+            (Some(Err(e)), _) => Err(e),
+            (Some(Ok(v)), Ok(())) => Ok(v),
+            (Some(Ok(_)), Err(e)) => Err(AppError::Unavailable(format!("commit failed: {e}"))),
+            (None, _) => Err(AppError::internal("a write job was not run")),
+        };
+        // The caller may have gone (client disconnected); the work is committed either way.
+        let _ = self.reply.send(outcome);
+    }
+}
+
+fn writer_loop(mut conn: SqliteConnection, jobs: std::sync::mpsc::Receiver<Box<dyn WriteJob>>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            conn.immediate_transaction::<_, diesel::result::Error, _>(|c| {
+                for job in &mut batch {
+                    job.run(c);
+                }
+                Ok(())
+            })
+        }));
+        let commit = match run {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => {
+                log::error!("a write job panicked; its batch was rolled back");
+                // The connection's transaction state is unknown after a panic: start afresh.
+                let _ = conn.batch_execute("ROLLBACK");
+                Err("a write in the same batch failed".to_owned())
+            }
+        };
+        for job in batch {
+            job.finish(commit.clone());
+        }
     }
 }
 
@@ -85,10 +160,27 @@ pub fn open_pool(path: &Path, max_size: u32) -> Result<DbPool, DbSetupError> {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
-    Ok(DbPool {
-        pool,
-        writes: Arc::new(Mutex::new(())),
-    })
+    let mut writer_conn = SqliteConnection::establish(&path.to_string_lossy()).map_err(|e| {
+        DbSetupError::Open {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        }
+    })?;
+    Pragmas
+        .on_acquire(&mut writer_conn)
+        .map_err(|e| DbSetupError::Open {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+    let (writer, jobs) = std::sync::mpsc::channel::<Box<dyn WriteJob>>();
+    std::thread::Builder::new()
+        .name("db-writer".into())
+        .spawn(move || writer_loop(writer_conn, jobs))
+        .map_err(|e| DbSetupError::Open {
+            path: path.display().to_string(),
+            message: format!("cannot start the writer thread: {e}"),
+        })?;
+    Ok(DbPool { pool, writer })
 }
 
 /// Runs every pending embedded migration; returns how many ran.
@@ -119,26 +211,40 @@ where
     .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
 }
 
-/// Like [`run`], for work that writes: `f` runs while holding the pool's write gate, so writers
-/// of this process take turns instead of sleeping in SQLite's busy handler. The gate is taken
-/// before the connection, so a writer waiting for its turn holds no connection.
+/// Like [`run`], for work that writes: `f` runs on the writer thread inside an immediate
+/// transaction (its own savepoint within the batch), and the answer comes after the commit.
+/// `f` may open transactions of its own through [`immediate`].
 pub async fn write<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut SqliteConnection) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    let pool = pool.clone();
-    actix_web::web::block(move || {
-        // A panic inside another writer poisons nothing we rely on: the gate guards no data.
-        let _turn = pool
-            .writes
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut conn = pool
-            .get()
-            .map_err(|e| AppError::Unavailable(e.to_string()))?;
-        f(&mut conn)
-    })
-    .await
-    .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let job: Box<dyn WriteJob> = Box::new(Job {
+        f: Some(f),
+        result: None,
+        reply,
+    });
+    pool.writer
+        .send(job)
+        .map_err(|_| AppError::Unavailable("the database writer has stopped".into()))?;
+    answer
+        .await
+        .map_err(|_| AppError::Unavailable("the database writer has stopped".into()))?
+}
+
+/// An immediate transaction, or a savepoint when `conn` is already in a transaction (as it is
+/// inside [`write`]). Use it instead of `immediate_transaction` so the same code works in both.
+pub fn immediate<T, E, F>(conn: &mut SqliteConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut SqliteConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let depth = AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth()?;
+    if depth.is_some() {
+        conn.transaction(f)
+    } else {
+        conn.immediate_transaction(f)
+    }
 }

@@ -260,7 +260,7 @@ async fn run_sync(state: &AppState, installed_app_id: &str, resume: bool) -> Res
     let (install, job) = db::write(&state.pool, move |conn| {
         let install = installs::find(conn, &id)?
             .ok_or_else(|| AppError::not_found("install_unknown", "unknown install"))?;
-        let job = conn.immediate_transaction(|c| begin(c, &id, SYNC, resume, now))?;
+        let job = crate::db::immediate(conn, |c| begin(c, &id, SYNC, resume, now))?;
         Ok((install, job))
     })
     .await?;
@@ -292,7 +292,7 @@ async fn sync_pages(
         done += n as i64;
         let next = i64::from(page) + 1;
         db::write(&state.pool, move |conn| {
-            conn.immediate_transaction(|c| {
+            crate::db::immediate(conn, |c| {
                 for body in &result.data {
                     index::upsert_identity(c, &id, body, now)?;
                 }
@@ -314,7 +314,7 @@ async fn run_screen(state: &web::Data<AppState>, installed_app_id: &str) -> Resu
     let (install, rows) = db::run(&state.pool, move |conn| {
         let install = installs::find(conn, &id)?
             .ok_or_else(|| AppError::not_found("install_unknown", "unknown install"))?;
-        conn.immediate_transaction(|c| begin(c, &id, SCREEN, false, now))?;
+        crate::db::immediate(conn, |c| begin(c, &id, SCREEN, false, now))?;
         Ok((install, index::all_rows(conn, &id)?))
     })
     .await?;
@@ -344,7 +344,7 @@ async fn run_screen(state: &web::Data<AppState>, installed_app_id: &str) -> Resu
                 db::write(&state.pool, move |conn| {
                     let now = st.clock.now_ts();
                     let n = results.len() as i64;
-                    conn.immediate_transaction(|c| {
+                    crate::db::immediate(conn, |c| {
                         for (row, (identity_id, a, key)) in chunk.iter().zip(&results) {
                             index::save_assessment(c, &id, identity_id, a, key)?;
                             cases::alert_on_new_hits(
@@ -385,7 +385,7 @@ async fn run_screen(state: &web::Data<AppState>, installed_app_id: &str) -> Resu
     );
     let st = state.clone();
     db::write(&state.pool, move |conn| {
-        conn.immediate_transaction(|c| {
+        crate::db::immediate(conn, |c| {
             finish(c, &id, SCREEN, failure, now)?;
             crate::kyc::audit_log::note(c, &id, now, "system", "screening", None, detail)?;
             crate::kyc::stats::snapshot_backlog(c, &id, st.clock.now())

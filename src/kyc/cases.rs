@@ -211,7 +211,7 @@ pub fn decide(
     ctx: &Context<'_>,
     input: &DecisionInput,
 ) -> Result<Decided, CaseError> {
-    conn.immediate_transaction(|c| decide_in(c, ctx, input))
+    crate::db::immediate(conn, |c| decide_in(c, ctx, input))
 }
 
 fn decide_in(
@@ -478,7 +478,7 @@ pub fn review_hit(
             decisions::MAX_NOTE_CHARS
         )));
     }
-    conn.immediate_transaction(|conn| {
+    crate::db::immediate(conn, |conn| {
         let now = ctx.ts();
         let row = index::find(conn, ctx.app(), &input.identity_id)?.ok_or(CaseError::NotFound)?;
         if row.case_version != input.expected_version {
@@ -582,7 +582,7 @@ pub fn sweep_review_due(conn: &mut SqliteConnection, ctx: &Context<'_>) -> Query
     if due.is_empty() {
         return Ok(0);
     }
-    conn.immediate_transaction(|conn| {
+    crate::db::immediate(conn, |conn| {
         let mut n = 0;
         for (row, why) in &due {
             // Only if still approved (another request may have moved it meanwhile).

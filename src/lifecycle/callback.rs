@@ -298,7 +298,7 @@ pub fn apply_event(
         CallbackEvent::Uninstall(_) => None,
     };
     let fingerprint = event.fingerprint();
-    conn.immediate_transaction(|conn| {
+    crate::db::immediate(conn, |conn| {
         let (key, kind) = match event {
             CallbackEvent::Install(e) => (&e.idempotency_key, "install"),
             CallbackEvent::Uninstall(e) => (&e.idempotency_key, "uninstall"),

@@ -129,7 +129,7 @@ pub fn rekey_all(
     keyring: &Keyring,
     now: i64,
 ) -> Result<usize, String> {
-    conn.immediate_transaction(|conn| {
+    crate::db::immediate(conn, |conn| {
         let rows: Vec<Install> = installs::table
             .filter(installs::api_key_ciphertext.is_not_null())
             .select(Install::as_select())

@@ -145,7 +145,7 @@ pub fn redeem_launch_token(
     now: i64,
 ) -> Result<NewSession, AppError> {
     let hash = crypto::hash_token(token);
-    conn.immediate_transaction(|conn| {
+    crate::db::immediate(conn, |conn| {
         let row: Option<(String, Option<String>, i64, Option<i64>)> = launch_tokens::table
             .find(&hash)
             .select((

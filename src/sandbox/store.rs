@@ -101,7 +101,7 @@ pub fn create_instance(
     instance: &Instance,
     identities: &[Value],
 ) -> Result<(), AppError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::immediate(conn, |conn| {
         diesel::insert_into(sandbox_instances::table)
             .values((
                 sandbox_instances::instance_id.eq(&instance.instance_id),
@@ -240,7 +240,7 @@ pub fn merge_metadata(
     patch: &Map<String, Value>,
     now: i64,
 ) -> Result<Option<Value>, AppError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::immediate(conn, |conn| {
         let Some(mut identity) = identity(conn, instance_id, identity_id)? else {
             return Ok(None);
         };
@@ -308,7 +308,7 @@ pub fn update_alert(
     status: Option<&str>,
     now: i64,
 ) -> QueryResult<Option<Alert>> {
-    conn.immediate_transaction(|conn| {
+    crate::db::immediate(conn, |conn| {
         let Some(mut a) = alert(conn, anomaly_id)? else {
             return Ok(None);
         };

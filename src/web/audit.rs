@@ -83,7 +83,7 @@ pub async fn export_audit_csv(
     let now = state.clock.now_ts();
     let actor = audit_log::actor(session.user_id.as_deref());
     let events = db::write(&state.pool, move |conn| {
-        conn.immediate_transaction(|c| {
+        crate::db::immediate(conn, |c| {
             audit_log::note(
                 c,
                 &id,

@@ -197,7 +197,7 @@ pub async fn show_identity(
             Ok(body) => {
                 let (id, now) = (app_id.clone(), state.clock.now_ts());
                 db::write(&state.pool, move |conn| {
-                    conn.immediate_transaction(|c| index::upsert_identity(c, &id, &body, now))?;
+                    crate::db::immediate(conn, |c| index::upsert_identity(c, &id, &body, now))?;
                     Ok(())
                 })
                 .await?;
@@ -279,13 +279,13 @@ pub async fn page_response(
                 let (identity_id, a, key) =
                     jobs::reassess(&st, &row, &dups, st.clock.now().date_naive());
                 let now = st.clock.now_ts();
-                conn.immediate_transaction(|c| {
+                crate::db::immediate(conn, |c| {
                     index::save_assessment(c, &id, &identity_id, &a, &key)?;
                     cases::alert_on_new_hits(c, &install, &row, row.assessment().as_ref(), &a, now)
                 })?;
             }
             cases::sweep_review_due(conn, &st.case_context(&install))?;
-            conn.immediate_transaction(|c| {
+            crate::db::immediate(conn, |c| {
                 audit_log::note(
                     c,
                     &id,

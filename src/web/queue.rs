@@ -441,7 +441,7 @@ pub async fn export_queue_csv(
         } else {
             view
         };
-        conn.immediate_transaction(|c| {
+        crate::db::immediate(conn, |c| {
             crate::kyc::audit_log::note(
                 c,
                 &id,

@@ -173,7 +173,7 @@ pub async fn retry_writes(
     let now = state.clock.now_ts();
     let actor = audit_log::actor(session.user_id.as_deref());
     db::write(&state.pool, move |conn| {
-        conn.immediate_transaction(|c| {
+        crate::db::immediate(conn, |c| {
             let n = writeback::retry_failed(c, &app, &iid, now)?;
             if n > 0 {
                 audit_log::note(
@@ -216,7 +216,7 @@ pub async fn export_identity_audit(
                 "There is no identity with this id in this install's ledger.",
             ));
         }
-        conn.immediate_transaction(|c| {
+        crate::db::immediate(conn, |c| {
             audit_log::note(
                 c,
                 &app,

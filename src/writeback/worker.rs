@@ -86,7 +86,7 @@ async fn deliver(state: &AppState, row: OutboxRow) -> Result<(), AppError> {
     };
     let now = state.clock.now_ts();
     db::write(&state.pool, move |conn| {
-        conn.immediate_transaction(|c| record(c, &row, outcome, now))?;
+        crate::db::immediate(conn, |c| record(c, &row, outcome, now))?;
         Ok(())
     })
     .await
