@@ -6,9 +6,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
-use diesel::Connection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::AppError;
@@ -160,12 +160,11 @@ pub fn open_pool(path: &Path, max_size: u32) -> Result<DbPool, DbSetupError> {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
-    let mut writer_conn = SqliteConnection::establish(&path.to_string_lossy()).map_err(|e| {
-        DbSetupError::Open {
+    let mut writer_conn =
+        SqliteConnection::establish(&path.to_string_lossy()).map_err(|e| DbSetupError::Open {
             path: path.display().to_string(),
             message: e.to_string(),
-        }
-    })?;
+        })?;
     Pragmas
         .on_acquire(&mut writer_conn)
         .map_err(|e| DbSetupError::Open {

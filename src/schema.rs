@@ -75,6 +75,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    kyc_counts (installed_app_id, dimension, value) {
+        installed_app_id -> Text,
+        dimension -> Text,
+        value -> Text,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
     kyc_decisions (decision_id) {
         decision_id -> Text,
         installed_app_id -> Text,
@@ -261,6 +270,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     kyc_alerts,
     kyc_audit,
     kyc_backlog_daily,
+    kyc_counts,
     kyc_decisions,
     kyc_hit_reviews,
     kyc_identities,

@@ -431,17 +431,29 @@ pub fn queue_all(
     }
 }
 
-/// Rows per status for the install (statuses with none are included with 0).
+/// One dimension of the trigger-kept counts (`kyc_counts`), values with at least one row.
+fn counts_of(
+    conn: &mut SqliteConnection,
+    installed_app_id: &str,
+    dimension: &str,
+) -> QueryResult<Vec<(String, i64)>> {
+    use crate::schema::kyc_counts::dsl as c;
+    c::kyc_counts
+        .filter(c::installed_app_id.eq(installed_app_id))
+        .filter(c::dimension.eq(dimension))
+        .filter(c::n.gt(0))
+        .order(c::value.asc())
+        .select((c::value, c::n))
+        .load(conn)
+}
+
+/// Rows per status for the install (statuses with none are included with 0). Read from the
+/// counts the triggers keep, not by scanning the index.
 pub fn status_counts(
     conn: &mut SqliteConnection,
     installed_app_id: &str,
 ) -> QueryResult<Vec<(String, i64)>> {
-    use crate::schema::kyc_identities::dsl as k;
-    let rows: Vec<(String, i64)> = k::kyc_identities
-        .filter(k::installed_app_id.eq(installed_app_id))
-        .group_by(k::status)
-        .select((k::status, diesel::dsl::count_star()))
-        .load(conn)?;
+    let rows = counts_of(conn, installed_app_id, "status")?;
     Ok(STATUSES
         .iter()
         .map(|s| {
@@ -451,14 +463,19 @@ pub fn status_counts(
         .collect())
 }
 
-/// The distinct countries of an install, for the filter's choices.
+/// Identities of the install (from the kept counts).
+pub fn indexed_count(conn: &mut SqliteConnection, installed_app_id: &str) -> QueryResult<i64> {
+    Ok(counts_of(conn, installed_app_id, "status")?
+        .iter()
+        .map(|(_, n)| n)
+        .sum())
+}
+
+/// The distinct countries of an install, for the filter's choices (from the kept counts).
 pub fn countries(conn: &mut SqliteConnection, installed_app_id: &str) -> QueryResult<Vec<String>> {
-    use crate::schema::kyc_identities::dsl as k;
-    k::kyc_identities
-        .filter(k::installed_app_id.eq(installed_app_id))
-        .filter(k::country.ne(""))
-        .select(k::country)
-        .distinct()
-        .order(k::country.asc())
-        .load(conn)
+    Ok(counts_of(conn, installed_app_id, "country")?
+        .into_iter()
+        .map(|(c, _)| c)
+        .filter(|c| !c.is_empty())
+        .collect())
 }

@@ -53,12 +53,11 @@ fn day_key(d: NaiveDate) -> String {
 
 /// The current backlog of an install.
 pub fn backlog(conn: &mut SqliteConnection, installed_app_id: &str) -> QueryResult<i64> {
-    use kyc_identities::dsl as k;
-    k::kyc_identities
-        .filter(k::installed_app_id.eq(installed_app_id))
-        .filter(k::status.eq_any(NEEDS_ATTENTION))
-        .count()
-        .get_result(conn)
+    Ok(super::index::status_counts(conn, installed_app_id)?
+        .iter()
+        .filter(|(s, _)| NEEDS_ATTENTION.contains(&s.as_str()))
+        .map(|(_, n)| n)
+        .sum())
 }
 
 /// Records today's backlog (call after anything that changes statuses).

@@ -281,7 +281,7 @@ async fn load_queue(
         Ok(QueueData {
             rows,
             total,
-            indexed: index::count(conn, &id)?,
+            indexed: index::indexed_count(conn, &id)?,
             counts: index::status_counts(conn, &id)?,
             countries: index::countries(conn, &id)?,
             dashboard: crate::kyc::stats::dashboard(conn, &id, st.clock.now())?,

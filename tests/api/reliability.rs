@@ -195,6 +195,34 @@ async fn sustained_mixed_load_gets_no_5xx_and_no_locked_database() {
             .collect::<Vec<_>>()
     );
     assert_eq!(app.get("/healthz").await.status(), 200);
+    // The per-status and per-country counts the triggers keep match the index after the mix.
+    #[derive(QueryableByName, PartialEq, Debug)]
+    struct Count {
+        #[diesel(sql_type = Text)]
+        installed_app_id: String,
+        #[diesel(sql_type = Text)]
+        dimension: String,
+        #[diesel(sql_type = Text)]
+        value: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let kept: Vec<Count> = diesel::sql_query(
+        "SELECT installed_app_id, dimension, value, n FROM kyc_counts WHERE n > 0 ORDER BY 1, 2, 3",
+    )
+    .load(&mut app.conn())
+    .unwrap();
+    let actual: Vec<Count> = diesel::sql_query(
+        "SELECT installed_app_id, 'country' AS dimension, country AS value, COUNT(*) AS n FROM kyc_identities GROUP BY 1, 3 \
+         UNION ALL SELECT installed_app_id, 'status', status, COUNT(*) FROM kyc_identities GROUP BY 1, 3 ORDER BY 1, 2, 3",
+    )
+    .load(&mut app.conn())
+    .unwrap();
+    assert!(
+        kept.iter().any(|c| c.value == "approved" && c.n > 0),
+        "decisions moved statuses"
+    );
+    assert_eq!(kept, actual);
 }
 
 #[actix_web::test]
