@@ -466,6 +466,11 @@ pub fn review_hit(
             )))
         }
     };
+    if decisions::note_has_control_characters(&input.note) {
+        return Err(CaseError::Invalid(
+            decisions::NOTE_CONTROL_MESSAGE.to_owned(),
+        ));
+    }
     let note = input.note.trim();
     if note.is_empty() {
         return Err(CaseError::Invalid(format!(

@@ -338,6 +338,8 @@ pub enum DecisionError {
     NoteRequired(Action),
     #[error("The note is {len} characters long; shorten it to at most {max} characters.")]
     NoteTooLong { len: usize, max: usize },
+    #[error("{}", NOTE_CONTROL_MESSAGE)]
+    NoteHasControlCharacters,
     #[error("{}", reason_message(*action, given.as_deref()))]
     ReasonRequired {
         action: Action,
@@ -362,6 +364,7 @@ impl DecisionError {
             | DecisionError::NothingPending => 409,
             DecisionError::NoteRequired(_)
             | DecisionError::NoteTooLong { .. }
+            | DecisionError::NoteHasControlCharacters
             | DecisionError::ReasonRequired { .. } => 400,
         }
     }
@@ -463,8 +466,21 @@ fn known(id: Option<&str>) -> Option<&str> {
     id.map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// Trimmed note, refused when too long, or empty when `required`.
+/// Why a note with control characters is refused.
+pub const NOTE_CONTROL_MESSAGE: &str = "The note contains control characters (such as NUL or escape codes); remove them and write it as plain text.";
+
+/// Whether a note holds control characters other than line breaks and tabs: they have no place
+/// in a note, and would reach pages, CSV exports and the audit log.
+pub fn note_has_control_characters(note: &str) -> bool {
+    note.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
+/// Trimmed note, refused when too long, holding control characters, or empty when `required`.
 fn check_note(note: &str, required: bool, action: Action) -> Result<String, DecisionError> {
+    if note_has_control_characters(note) {
+        return Err(DecisionError::NoteHasControlCharacters);
+    }
     let note = note.trim();
     let len = note.chars().count();
     if len > MAX_NOTE_CHARS {

@@ -676,4 +676,133 @@ mod tests {
         assert_ne!(a.fingerprint(), c.fingerprint());
         assert!(!a.fingerprint().contains("blnk_k"));
     }
+
+    mod properties {
+        use super::*;
+        use actix_web::ResponseError;
+        use proptest::prelude::*;
+        use serde_json::Value;
+
+        const KEYS: [&str; 13] = [
+            "event",
+            "type",
+            "installed_app_id",
+            "app_id",
+            "instance_id",
+            "organization_id",
+            "api_key",
+            "api_key_prefix",
+            "granted_permissions",
+            "uninstalled_at",
+            "idempotency_key",
+            "extra",
+            "installed_app_id ",
+        ];
+
+        /// Strings that reach every branch: Cloud-looking ids, the event names and prefixes the
+        /// classifier reads, scopes, times, and anything at all (NUL, bidi, emoji, long).
+        fn text() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "[a-z0-9_:.-]{0,12}",
+                Just("install".to_owned()),
+                Just("app.uninstalled".to_owned()),
+                Just("install:instapp_1".to_owned()),
+                Just("uninstall:instapp_1".to_owned()),
+                Just("data:read".to_owned()),
+                Just("2026-04-21T12:00:00Z".to_owned()),
+                "\\PC{0,40}",
+                any::<String>(),
+                "[a]{190,260}",
+            ]
+        }
+
+        fn value() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::from),
+                any::<i64>().prop_map(Value::from),
+                any::<f64>().prop_map(
+                    |f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
+                ),
+                text().prop_map(Value::from),
+            ];
+            leaf.prop_recursive(4, 24, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                    prop::collection::btree_map(text(), inner, 0..3)
+                        .prop_map(|m| Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        fn payload() -> impl Strategy<Value = Value> {
+            prop::collection::btree_map(prop::sample::select(KEYS.to_vec()), value(), 0..10)
+                .prop_map(|m| {
+                    Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+                })
+        }
+
+        /// What an accepted event must look like, whatever the input was.
+        fn check_accepted(event: &CallbackEvent) {
+            let ok_id = |s: &str| {
+                !s.is_empty()
+                    && s.len() <= validate::MAX_ID_LEN
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'))
+            };
+            match event {
+                CallbackEvent::Install(e) => {
+                    assert!(
+                        ok_id(&e.installed_app_id) && ok_id(&e.app_id) && ok_id(&e.instance_id)
+                    );
+                    let key = e.api_key.expose();
+                    assert!(!key.is_empty() && key.len() <= 1024);
+                    assert!(!key.chars().any(|c| c.is_whitespace() || c.is_control()));
+                    assert!(e.scopes.iter().all(|s| !s.is_empty()
+                        && s.chars()
+                            .all(|c| c.is_ascii_lowercase() || c == ':' || c == '_')));
+                    assert!(!e.idempotency_key.chars().any(char::is_control));
+                }
+                CallbackEvent::Uninstall(e) => {
+                    assert!(ok_id(&e.installed_app_id));
+                    assert!(e.idempotency_key.len() <= 256 + 12 + validate::MAX_ID_LEN);
+                    assert!(!e.idempotency_key.chars().any(char::is_control));
+                }
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+            #[test]
+            fn arbitrary_bytes_never_panic(body in prop::collection::vec(any::<u8>(), 0..600)) {
+                if let Ok(event) = parse_event(&body) {
+                    check_accepted(&event);
+                }
+            }
+
+            #[test]
+            fn json_shaped_payloads_never_panic_and_accepted_ones_are_clean(p in payload()) {
+                let body = serde_json::to_vec(&p).unwrap();
+                match parse_event(&body) {
+                    Ok(event) => check_accepted(&event),
+                    Err(e) => {
+                        prop_assert_eq!(e.status_code().as_u16(), 400);
+                        prop_assert!(!e.to_string().is_empty());
+                    }
+                }
+            }
+
+            #[test]
+            fn broken_variants_of_a_valid_event_never_panic(cut in 0usize..300, byte in any::<u8>(), at in 0usize..300) {
+                let mut body = INSTALL.as_bytes().to_vec();
+                let at = at % body.len();
+                body[at] = byte;
+                body.truncate(cut.max(1).min(body.len()));
+                if let Ok(event) = parse_event(&body) {
+                    check_accepted(&event);
+                }
+            }
+        }
+    }
 }

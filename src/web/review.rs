@@ -173,6 +173,12 @@ pub async fn retry_writes(
     let now = state.clock.now_ts();
     let actor = audit_log::actor(session.user_id.as_deref());
     db::write(&state.pool, move |conn| {
+        if crate::kyc::index::find(conn, &app, &iid)?.is_none() {
+            return Err(AppError::not_found(
+                "identity_not_found",
+                "There is no identity with this id in this install's ledger.",
+            ));
+        }
         crate::db::immediate(conn, |c| {
             let n = writeback::retry_failed(c, &app, &iid, now)?;
             if n > 0 {

@@ -25,10 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, sandbox_on: bool) {
     cfg.app_data(
         web::FormConfig::default()
             .limit(FORM_LIMIT)
-            .error_handler(|err, _req| {
-                AppError::bad_request("invalid_form", format!("the form could not be read: {err}"))
-                    .into()
-            }),
+            .error_handler(|err, _req| form_error(err).into()),
     )
     .app_data(web::QueryConfig::default().error_handler(|err, _req| {
         AppError::bad_request("invalid_query", format!("bad query parameters: {err}")).into()
@@ -74,6 +71,28 @@ pub fn configure(cfg: &mut web::ServiceConfig, sandbox_on: bool) {
     )
     .service(actix_files::Files::new("/static", static_dir()))
     .default_service(web::to(not_found));
+}
+
+/// A form that could not be read: too large → 413 and not a form → 415, as on the JSON routes;
+/// anything else (missing or mistyped fields, duplicates) → 400.
+fn form_error(err: actix_web::error::UrlencodedError) -> AppError {
+    use actix_web::error::UrlencodedError;
+    match err {
+        UrlencodedError::Overflow { .. } => AppError::PayloadTooLarge {
+            message: format!(
+                "The form is larger than {} KiB and was not read.",
+                FORM_LIMIT / 1024
+            ),
+        },
+        UrlencodedError::ContentType => AppError::UnsupportedMediaType {
+            message: "Send this form as application/x-www-form-urlencoded, as the page does."
+                .into(),
+        },
+        other => AppError::bad_request(
+            "invalid_form",
+            format!("the form could not be read: {other}"),
+        ),
+    }
 }
 
 async fn not_found(req: HttpRequest) -> actix_web::HttpResponse {

@@ -927,3 +927,78 @@ fn full_list_precision_recall() {
     assert!(r.recall >= 0.95, "{r:?}");
     assert!(r.precision >= 0.95, "{r:?}");
 }
+
+/// Property tests: loading never panics, whatever the files hold, and what it loads is consistent.
+mod list_properties {
+    use std::sync::Arc;
+
+    use proptest::prelude::*;
+
+    use super::super::*;
+
+    /// One CSV cell as OFAC files have them, and as they break: numbers, `-0-`, quoted text with
+    /// commas and doubled quotes, unterminated and stray quotes, DOB remarks, anything.
+    fn cell() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[0-9]{1,6}",
+            Just("-0- ".to_owned()),
+            "\"[A-Z][a-z]{0,8}, [A-Z][a-z]{0,8}\"",
+            "\"[^\"\n]{0,12}",
+            "[^,\n]{0,3}\"[^,\n]{0,3}",
+            Just("\"\"".to_owned()),
+            Just("\"a\"\"b\" \"".to_owned()),
+            Just("individual".to_owned()),
+            Just("\"SDGT] [IFSR\"".to_owned()),
+            "\"DOB (circa )?[0-9]{1,2} (Jan|Feb|Xyz) [0-9]{1,4}( to [0-9]{4})?; alt. DOB [0-9-]{0,9}\\.?\"",
+            "\\PC{0,16}",
+            Just("\u{1a}".to_owned()),
+            Just("\u{feff}".to_owned()),
+        ]
+    }
+
+    /// Rows with too few, the right number of, or too many cells, joined by LF or CRLF.
+    fn csv(width: usize) -> impl Strategy<Value = String> {
+        let row = prop::collection::vec(cell(), 0..width + 3).prop_map(|cells| cells.join(","));
+        (prop::collection::vec(row, 0..10), any::<bool>())
+            .prop_map(|(rows, crlf)| rows.join(if crlf { "\r\n" } else { "\n" }))
+    }
+
+    fn check(list: &SanctionsList) {
+        assert_eq!(list.len(), list.report().entries);
+        assert!(list.version().starts_with("sha256:"));
+        let aliases: usize = list.entries().iter().map(|e| e.aliases.len()).sum();
+        assert_eq!(aliases, list.report().aliases);
+        for e in list.entries() {
+            assert!(e.entity_id.parse::<u64>().is_ok(), "{:?}", e.entity_id);
+            assert!(!e.name.trim().is_empty());
+            assert!(std::ptr::eq(list.get(&e.entity_id).unwrap(), e));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_text_never_panics(
+            sdn in any::<String>(),
+            alt in proptest::option::of(any::<String>()),
+            date in "\\PC{0,12}",
+        ) {
+            check(&SanctionsList::from_csv_strs(&sdn, alt.as_deref(), &date));
+        }
+
+        #[test]
+        fn structured_but_broken_rows_never_panic_and_screening_them_does_not_either(
+            sdn in csv(12),
+            alt in csv(5),
+            name in "[A-Za-z]{1,8} [A-Za-z]{1,8}",
+        ) {
+            let list = SanctionsList::from_csv_strs(&sdn, Some(&alt), "2026-01-01");
+            check(&list);
+            let screener = Screener::new(Arc::new(list), DEFAULT_THRESHOLD);
+            for hit in screener.screen(&name, None, PartyKind::Individual) {
+                prop_assert!(hit.score <= 1.0 + 1e-9);
+            }
+        }
+    }
+}
