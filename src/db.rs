@@ -60,8 +60,9 @@ where
 {
     fn run(&mut self, conn: &mut SqliteConnection) {
         if let Some(f) = self.f.take() {
-            // Its own savepoint: a job that fails leaves the others of the batch alone.
-            self.result = Some(conn.transaction(f));
+            // As in autocommit mode: what the job writes through `immediate` is its own
+            // savepoint (rolled back if it fails); the commit is shared with the batch.
+            self.result = Some(f(conn));
         }
     }
 
@@ -160,17 +161,7 @@ pub fn open_pool(path: &Path, max_size: u32) -> Result<DbPool, DbSetupError> {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
-    let mut writer_conn =
-        SqliteConnection::establish(&path.to_string_lossy()).map_err(|e| DbSetupError::Open {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
-    Pragmas
-        .on_acquire(&mut writer_conn)
-        .map_err(|e| DbSetupError::Open {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+    let writer_conn = connect(path)?;
     let (writer, jobs) = std::sync::mpsc::channel::<Box<dyn WriteJob>>();
     std::thread::Builder::new()
         .name("db-writer".into())
@@ -180,6 +171,20 @@ pub fn open_pool(path: &Path, max_size: u32) -> Result<DbPool, DbSetupError> {
             message: format!("cannot start the writer thread: {e}"),
         })?;
     Ok(DbPool { pool, writer })
+}
+
+/// A connection of its own (outside the pool) with the pool's pragmas.
+fn connect(path: &Path) -> Result<SqliteConnection, DbSetupError> {
+    let open_error = |message: String| DbSetupError::Open {
+        path: path.display().to_string(),
+        message,
+    };
+    let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+        .map_err(|e| open_error(e.to_string()))?;
+    Pragmas
+        .on_acquire(&mut conn)
+        .map_err(|e| open_error(e.to_string()))?;
+    Ok(conn)
 }
 
 /// Runs every pending embedded migration; returns how many ran.
