@@ -27,6 +27,9 @@ pub enum AppError {
     UnsupportedMediaType { message: String },
     #[error("{message}")]
     TooManyRequests { message: String },
+    /// Blnk Cloud failed or answered something unusable; the message says what, for people.
+    #[error("{message}")]
+    Cloud { message: String },
     /// The database or a dependency is momentarily unavailable; the cause is logged.
     #[error("The service is busy right now; please try again in a moment.")]
     Unavailable(String),
@@ -87,6 +90,7 @@ impl AppError {
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType { .. } => "unsupported_media_type",
             Self::TooManyRequests { .. } => "rate_limited",
+            Self::Cloud { .. } => "cloud_error",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal_error",
         }
@@ -103,6 +107,7 @@ impl AppError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Cloud { .. } => StatusCode::BAD_GATEWAY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -112,6 +117,7 @@ impl AppError {
         match self {
             Self::Internal(cause) => log::error!("internal error: {cause}"),
             Self::Unavailable(cause) => log::warn!("service unavailable: {cause}"),
+            Self::Cloud { message } => log::warn!("Blnk Cloud: {message}"),
             _ => {}
         }
     }
@@ -125,6 +131,7 @@ impl AppError {
             Self::NotFound { .. } => "Not found",
             Self::Conflict { .. } => "Not possible right now",
             Self::Unavailable(_) => "Busy",
+            Self::Cloud { .. } => "Blnk Cloud did not answer properly",
             Self::Internal(_) => "Something went wrong",
             _ => "Request refused",
         }

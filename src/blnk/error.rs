@@ -67,7 +67,7 @@ impl From<CloudError> for AppError {
             CloudError::Rejected { .. } => AppError::conflict(code, message),
             CloudError::Unavailable { .. }
             | CloudError::Network { .. }
-            | CloudError::BadResponse(_) => AppError::Unavailable(message),
+            | CloudError::BadResponse(_) => AppError::Cloud { message },
         }
     }
 }

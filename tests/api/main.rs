@@ -4,6 +4,7 @@ mod audit;
 mod callback;
 mod cli;
 mod cloud_client;
+mod cloud_faults;
 mod decisions;
 mod fixtures;
 mod helpers;

@@ -303,6 +303,76 @@ async fn flow(
         .enter_frame()
         .await?;
 
+    // Clickjacking: a page of a foreign origin (a data: URL's origin is opaque) cannot frame the
+    // portal. In another tab, so the dashboard's session above stays as it is.
+    driver.enter_default_frame().await?;
+    let dashboard_tab = driver.window().await?;
+    let launch = app
+        .post_json(
+            "/api/portal",
+            &json!({
+                "installed_app_id": installed_app_id,
+                "app_id": blnk_kyc::sandbox::dashboard::SANDBOX_APP_ID,
+                "instance_id": DEFAULT_INSTANCE,
+                "user_id": "usr_mallory",
+            }),
+        )
+        .await;
+    let v: Value = launch.json().await.expect("portal_url");
+    let portal_url = v["portal_url"].as_str().expect("portal_url").to_owned();
+    // The foreign page is served by a server of its own on another port: another origin, not
+    // in `frame-ancestors`.
+    let evil_page = format!(
+        "<!doctype html><title>Not Blnk</title><iframe id=\"evil\" src=\"{portal_url}\"></iframe>"
+    );
+    let evil_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let evil_port = evil_listener.local_addr().expect("addr").port();
+    let evil_server = actix_web::HttpServer::new(move || {
+        let page = evil_page.clone();
+        actix_web::App::new().default_service(actix_web::web::to(move || {
+            let page = page.clone();
+            async move {
+                actix_web::HttpResponse::Ok()
+                    .content_type("text/html; charset=utf-8")
+                    .body(page)
+            }
+        }))
+    })
+    .workers(1)
+    .listen(evil_listener)
+    .expect("listen")
+    .run();
+    let evil_handle = evil_server.handle();
+    actix_web::rt::spawn(evil_server);
+    let evil_tab = driver.new_tab().await?;
+    driver.switch_to_window(evil_tab).await?;
+    driver
+        .goto(format!("http://127.0.0.1:{evil_port}/"))
+        .await?;
+    wait(driver, By::Id("evil")).await?.enter_frame().await?;
+    let mut framed = false;
+    for _ in 0..30 {
+        if !driver
+            .query(By::Css("[data-testid='portal-home']"))
+            .nowait()
+            .not_exists()
+            .await?
+        {
+            framed = true;
+            break;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    assert!(!framed, "a foreign page framed the portal");
+    driver.enter_default_frame().await?;
+    driver.close_window().await?;
+    evil_handle.stop(false).await;
+    driver.switch_to_window(dashboard_tab).await?;
+    wait(driver, By::Id("app-frame"))
+        .await?
+        .enter_frame()
+        .await?;
+
     // Expiry: the app's clock passes the session's end; the next page is the expiry page.
     app.clock.advance(SESSION_TTL_SECS);
     wait(driver, By::Id("nav-overview")).await?.click().await?;
