@@ -48,7 +48,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run every check, the screening and the risk score over a file of identities (a JSON
+    /// array in the contract's shape, as SANDBOX_IDENTITIES takes) on all cores, and report the
+    /// results and the rate. Progress goes to stderr.
+    ScreenBatch {
+        /// The JSON file of identities.
+        file: std::path::PathBuf,
+        /// Folder with sdn.csv and alt.csv (default: SANCTIONS_LIST_DIR, else the bundled sample).
+        #[arg(long)]
+        list: Option<std::path::PathBuf>,
+        /// Worker threads (default: the number of cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
+
+mod batch;
 
 fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
@@ -88,6 +106,12 @@ fn main() -> ExitCode {
             list,
             json,
         } => screen(&config, &name, dob, list, json),
+        Command::ScreenBatch {
+            file,
+            list,
+            threads,
+            json,
+        } => batch::screen_batch(&config, &file, list, threads, json),
         Command::GenKey { .. } => ExitCode::SUCCESS,
     }
 }
@@ -161,14 +185,10 @@ fn screen(
     list: Option<std::path::PathBuf>,
     json: bool,
 ) -> ExitCode {
-    use blnk_kyc::kyc::screening::{PartyKind, SanctionsList, Screener};
-    let dir = list.or_else(|| config.sanctions_list_dir.clone());
-    let list = match &dir {
-        Some(d) => match SanctionsList::load_dir(d) {
-            Ok(l) => l,
-            Err(e) => return fail(&format!("sanctions list {}: {e}", d.display())),
-        },
-        None => SanctionsList::bundled_sample(),
+    use blnk_kyc::kyc::screening::{PartyKind, Screener};
+    let list = match batch::load_list(config, list) {
+        Ok(l) => l,
+        Err(e) => return fail(&e),
     };
     let screener = Screener::new(std::sync::Arc::new(list), config.screening_threshold);
     let hits = screener.screen(name, dob, PartyKind::Unknown);

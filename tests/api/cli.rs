@@ -356,3 +356,55 @@ fn the_screen_subcommand_prints_hits_as_text_and_json() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("sdn.csv"));
 }
+
+#[test]
+fn screen_batch_assesses_a_file_on_several_threads_and_reports_the_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = blnk_kyc::kyc::screening::SanctionsList::bundled_sample();
+    let listed = list
+        .entries()
+        .iter()
+        .find(|e| {
+            e.kind == blnk_kyc::kyc::screening::EntryKind::Individual && e.name.contains(", ")
+        })
+        .expect("an individual in the sample list");
+    let (last, first) = listed.name.split_once(", ").unwrap();
+    let identities = serde_json::json!([
+        {"identity_id": "idt_b1", "identity_type": "individual", "first_name": first, "last_name": last},
+        {"identity_id": "idt_b2", "identity_type": "individual", "first_name": "Ada", "last_name": "Okafor",
+         "email_address": "ada@example.com", "country": "NG", "dob": "1990-04-02T00:00:00Z"},
+        {"identity_id": "idt_b3", "identity_type": "organization", "organization_name": "Quiet Bakery Ltd",
+         "country": "GB"},
+    ]);
+    let file = dir.path().join("ids.json");
+    std::fs::write(&file, identities.to_string()).unwrap();
+    let out = command(dir.path())
+        .args(["screen-batch", "ids.json", "--threads", "2", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["identities"], 3);
+    assert_eq!(v["threads"], 2);
+    assert_eq!(v["with_hits"], 1, "{v}");
+    let banded: u64 = v["bands"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(banded, 3);
+    assert!(v["identities_per_second"].as_f64().unwrap() > 0.0);
+
+    // A file that is not there: a clear error naming it, exit code 1.
+    let out = command(dir.path())
+        .args(["screen-batch", "missing.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.json"));
+}
