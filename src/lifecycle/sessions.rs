@@ -154,8 +154,10 @@ pub fn redeem_launch_token(
                 launch_tokens::expires_at,
                 launch_tokens::redeemed_at,
             ))
-            .first(conn)
-            .optional()?;
+            // A key lookup: no `.first()`, whose `LIMIT ?` makes SQLite plan the statement
+            // anew every time (see `installs::find`).
+            .load(conn)?
+            .pop();
         let Some((installed_app_id, user_id, expires_at, redeemed_at)) = row else {
             return Err(invalid_link());
         };
@@ -237,8 +239,8 @@ pub fn load_session(
             portal_sessions::user_id,
             portal_sessions::expires_at,
         ))
-        .first(conn)
-        .optional()?;
+        .load(conn)?
+        .pop();
     let Some((installed_app_id, user_id, expires_at)) = row else {
         return Err(AppError::unauthorized(
             "session_unknown",
