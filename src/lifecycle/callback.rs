@@ -11,7 +11,7 @@ use diesel::sqlite::SqliteConnection;
 use futures_util::StreamExt;
 use serde::Deserialize;
 
-use crate::crypto::{self, Keyring, Secret};
+use crate::crypto::{self, Keyring, Sealed, Secret};
 use crate::db;
 use crate::error::{ApiError, AppError};
 use crate::lifecycle::installs::{self, KNOWN_SCOPES, STATUS_ACTIVE, STATUS_UNINSTALLED};
@@ -280,15 +280,14 @@ impl CallbackEvent {
     }
 }
 
-/// Applies an event in ONE immediate transaction with the record of its idempotency key, so two
-/// concurrent deliveries of the same event give one effect.
-pub fn apply_event(
-    conn: &mut SqliteConnection,
-    keyring: &Keyring,
-    event: &CallbackEvent,
-    now: i64,
-) -> Result<Outcome, AppError> {
-    // Encrypt before the transaction: no slow work while holding the write lock.
+/// What an event needs that is worked out before the write: the API key sealed with the
+/// keyring, and the content fingerprint. Neither needs the database, so neither holds the writer.
+pub struct PreparedEvent {
+    sealed: Option<Sealed>,
+    fingerprint: String,
+}
+
+pub fn prepare_event(keyring: &Keyring, event: &CallbackEvent) -> Result<PreparedEvent, AppError> {
     let sealed = match event {
         CallbackEvent::Install(e) => Some(
             keyring
@@ -297,7 +296,31 @@ pub fn apply_event(
         ),
         CallbackEvent::Uninstall(_) => None,
     };
-    let fingerprint = event.fingerprint();
+    Ok(PreparedEvent {
+        sealed,
+        fingerprint: event.fingerprint(),
+    })
+}
+
+/// Applies an event in ONE immediate transaction with the record of its idempotency key, so two
+/// concurrent deliveries of the same event give one effect.
+pub fn apply_event(
+    conn: &mut SqliteConnection,
+    keyring: &Keyring,
+    event: &CallbackEvent,
+    now: i64,
+) -> Result<Outcome, AppError> {
+    let prepared = prepare_event(keyring, event)?;
+    store_event(conn, event, &prepared, now)
+}
+
+/// The database half of [`apply_event`], for an event already prepared.
+pub fn store_event(
+    conn: &mut SqliteConnection,
+    event: &CallbackEvent,
+    prepared: &PreparedEvent,
+    now: i64,
+) -> Result<Outcome, AppError> {
     crate::db::immediate(conn, |conn| {
         let (key, kind) = match event {
             CallbackEvent::Install(e) => (&e.idempotency_key, "install"),
@@ -306,7 +329,7 @@ pub fn apply_event(
         let recorded = diesel::insert_or_ignore_into(processed_events::table)
             .values((
                 processed_events::idempotency_key.eq(key),
-                processed_events::fingerprint.eq(&fingerprint),
+                processed_events::fingerprint.eq(&prepared.fingerprint),
                 processed_events::installed_app_id.eq(event.installed_app_id()),
                 processed_events::kind.eq(kind),
                 processed_events::received_at.eq(now),
@@ -316,7 +339,7 @@ pub fn apply_event(
             return Ok(Outcome::Duplicate);
         }
         let existing = installs::find(conn, event.installed_app_id())?;
-        match (event, sealed.as_ref()) {
+        match (event, prepared.sealed.as_ref()) {
             (CallbackEvent::Install(e), Some(sealed)) => {
                 if let Some(old) = &existing {
                     if old.app_id != e.app_id || old.instance_id != e.instance_id {
@@ -343,18 +366,22 @@ pub fn apply_event(
                     uninstalled_at: None,
                     updated_at: now,
                 };
-                // A reinstall reactivates the row with the new key and scopes.
-                diesel::insert_into(installs_t::table)
-                    .values(&row)
-                    .on_conflict(installs_t::installed_app_id)
-                    .do_update()
-                    .set(&row)
-                    .execute(conn)?;
-                Ok(if existing.is_some() {
-                    Outcome::Reinstalled
+                // A plain insert for a new install (a statement Diesel keeps prepared); a
+                // reinstall reactivates the row with the new key and scopes. Not an upsert: its
+                // UPDATE half names the key column, and SQLite then compiles a scan of every
+                // table that references installs, for every statement (Diesel does not keep
+                // upserts prepared).
+                if existing.is_some() {
+                    diesel::update(installs_t::table.find(&e.installed_app_id))
+                        .set(&row)
+                        .execute(conn)?;
+                    Ok(Outcome::Reinstalled)
                 } else {
-                    Outcome::Installed
-                })
+                    diesel::insert_into(installs_t::table)
+                        .values(&row)
+                        .execute(conn)?;
+                    Ok(Outcome::Installed)
+                }
             }
             (CallbackEvent::Uninstall(e), _) => {
                 let Some(old) = existing else {
@@ -388,9 +415,10 @@ pub fn apply_event(
     })
 }
 
-/// An install row as written by an install event (insert, or update on reinstall).
+/// An install row as written by an install event. As a changeset (a reinstall) it leaves out
+/// the key column, as Diesel does with a struct's primary key.
 #[derive(Insertable, AsChangeset)]
-#[diesel(table_name = installs_t, treat_none_as_null = true)]
+#[diesel(table_name = installs_t, primary_key(installed_app_id), treat_none_as_null = true)]
 struct NewInstall<'a> {
     installed_app_id: &'a str,
     app_id: &'a str,
@@ -533,13 +561,14 @@ pub async fn receive_callback(
     let body = read_cloud_request(&req, payload, &state).await?;
     let event = parse_event(&body)?;
     let now = state.clock.now_ts();
-    let keyring = state.keyring.clone();
+    // Sealing the key and hashing the event need no database: done here, on this worker.
+    let prepared = prepare_event(&state.keyring, &event)?;
     let (id, prefix) = match &event {
         CallbackEvent::Install(e) => (e.installed_app_id.clone(), e.api_key_prefix.clone()),
         CallbackEvent::Uninstall(e) => (e.installed_app_id.clone(), None),
     };
     let outcome = db::write(&state.pool, move |conn| {
-        apply_event(conn, &keyring, &event, now)
+        store_event(conn, &event, &prepared, now)
     })
     .await?;
     log::info!(

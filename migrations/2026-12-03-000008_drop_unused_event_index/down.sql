@@ -1,0 +1,1 @@
+CREATE INDEX processed_events_install ON processed_events (installed_app_id);
