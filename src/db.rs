@@ -106,8 +106,8 @@ fn checkpoint_loop(
     }
 }
 
-/// A write waiting for the writer thread: run it (inside the batch's transaction), then tell it how the
-/// commit went.
+/// A write waiting for the writer thread: run it (inside the batch's transaction), then tell it
+/// how the commit went.
 trait WriteJob: Send {
     fn run(&mut self, conn: &mut SqliteConnection);
     fn finish(self: Box<Self>, commit: Result<(), String>);

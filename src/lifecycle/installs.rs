@@ -78,6 +78,7 @@ impl Install {
     }
 }
 
+/// The install with this id, if any.
 ///
 /// A key lookup loads without `.first()`: its `LIMIT ?` lets SQLite look at the bound limit when
 /// it plans, so it marks the prepared statement stale each time the limit is bound and parses and
