@@ -46,19 +46,33 @@ const MAX_BATCH: usize = 64;
 /// commits of that time, not one each).
 const CHECKPOINT_DELAY: Duration = Duration::from_millis(20);
 
-/// WAL size (in pages) past which the writer itself runs a checkpoint between two batches, so
-/// that the next write starts the WAL file from its beginning. 4,000 pages of 4 KiB = 16 MiB.
+/// WAL size (in pages) past which the WAL is restarted (written again from its beginning): the
+/// checkpoint thread prepares it and the writer finishes it between two batches. 4,000 pages of
+/// 4 KiB = 16 MiB.
 const WAL_RESTART_PAGES: i64 = 4_000;
+
+/// Past this size the writer restarts the WAL even if the checkpoint thread has not prepared it
+/// (a safety net: that thread failing must not let the WAL grow without bound).
+const WAL_FORCE_RESTART_PAGES: i64 = 4 * WAL_RESTART_PAGES;
+
+/// While preparing a restart, the checkpoint thread checkpoints again at once while more than
+/// this many frames arrived during its previous pass, at most [`CATCH_UP_ROUNDS`] times: each pass
+/// is shorter than the one before, and what is left is the writer's share.
+const CATCH_UP_FRAMES: i64 = 64;
+const CATCH_UP_ROUNDS: usize = 4;
 
 /// The writer's own checkpoints are at least this far apart (a reader holding an old snapshot
 /// can keep one from completing; the writer then does not retry after every batch).
 const WRITER_CHECKPOINT_SPACING: Duration = Duration::from_millis(100);
 
-/// What the checkpoint thread last saw of the WAL, for the writer.
+/// What the checkpoint thread tells the writer about the WAL.
 #[derive(Default)]
 struct WalState {
     /// Pages in the WAL file since its last restart, as of the last checkpoint.
     pages: std::sync::atomic::AtomicI64,
+    /// The WAL is due for a restart and nearly all of it is copied and synced to the database
+    /// file: the writer's checkpoint has only the last few frames left to copy.
+    restart_ready: std::sync::atomic::AtomicBool,
 }
 
 /// The row of `PRAGMA wal_checkpoint`.
@@ -88,21 +102,61 @@ fn checkpoint(conn: &mut SqliteConnection) -> Result<(i64, bool), diesel::result
 /// 1,000 WAL pages, inside its commit, so every write of that batch waited for the disk (the
 /// writer's slowest batches, measured: 10–30 ms). Here the writer's automatic checkpoint is off
 /// and this thread copies the WAL in the background shortly after commits (PASSIVE: it blocks
-/// neither the writer nor readers). Only a checkpoint with no write in between lets the next
-/// write start the WAL from its beginning, so the writer still runs one itself when the WAL
-/// passes [`WAL_RESTART_PAGES`], between batches and after answering them; by then this thread
-/// has copied nearly everything, which makes that one short.
+/// neither the writer nor readers).
+///
+/// Only a checkpoint with no write in between lets the next write start the WAL from its
+/// beginning, so that one is the writer's, between two batches. It used to take 8–30 ms
+/// (measured), every write waiting meanwhile: it copied what arrived during this thread's last
+/// pass and, being the first complete checkpoint since the last restart, it was the one that
+/// synced the database file, with everything copied since then. So when the WAL passes
+/// [`WAL_RESTART_PAGES`], this thread first catches up (passes back to back, each shorter) and
+/// syncs the database file itself; only then does it tell the writer, whose share is the last
+/// few frames and a small sync.
 fn checkpoint_loop(
     mut conn: SqliteConnection,
+    db_file: Option<std::fs::File>,
     commits: std::sync::mpsc::Receiver<()>,
     wal: std::sync::Arc<WalState>,
 ) {
+    use std::sync::atomic::Ordering::Relaxed;
     while commits.recv().is_ok() {
         std::thread::sleep(CHECKPOINT_DELAY);
-        match checkpoint(&mut conn) {
-            Ok((pages, _)) => wal.pages.store(pages, std::sync::atomic::Ordering::Relaxed),
-            Err(e) => log::warn!("background WAL checkpoint failed: {e}"),
+        let mut pages = match checkpoint(&mut conn) {
+            Ok((pages, _)) => pages,
+            Err(e) => {
+                log::warn!("background WAL checkpoint failed: {e}");
+                continue;
+            }
+        };
+        wal.pages.store(pages, Relaxed);
+        if pages < WAL_RESTART_PAGES || wal.restart_ready.load(Relaxed) {
+            continue;
         }
+        for _ in 0..CATCH_UP_ROUNDS {
+            match checkpoint(&mut conn) {
+                Ok((now, _)) => {
+                    let arrived = now - pages;
+                    pages = now;
+                    if arrived <= CATCH_UP_FRAMES {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    log::warn!("background WAL checkpoint failed: {e}");
+                    break;
+                }
+            }
+        }
+        wal.pages.store(pages, Relaxed);
+        // PASSIVE checkpoints that end before the WAL's end (writes arrived meanwhile) leave
+        // what they copied unsynced; the sync waits for the first complete one.
+        if let Some(file) = &db_file {
+            if let Err(e) = file.sync_data() {
+                log::warn!("syncing the database file failed: {e}");
+                continue;
+            }
+        }
+        wal.restart_ready.store(true, Relaxed);
     }
 }
 
@@ -182,15 +236,21 @@ fn writer_loop(
         }
         // Wake the checkpoint thread (a no-op when it already has a wake-up pending).
         let _ = committed.try_send(());
+        let ready = wal.restart_ready.load(std::sync::atomic::Ordering::Relaxed);
         let pages = wal.pages.load(std::sync::atomic::Ordering::Relaxed);
-        if pages >= WAL_RESTART_PAGES && last_checkpoint.elapsed() >= WRITER_CHECKPOINT_SPACING {
+        if (ready || pages >= WAL_FORCE_RESTART_PAGES)
+            && last_checkpoint.elapsed() >= WRITER_CHECKPOINT_SPACING
+        {
             last_checkpoint = std::time::Instant::now();
             match checkpoint(&mut conn) {
                 // Everything copied: the next write restarts the WAL.
                 Ok((_, true)) => wal.pages.store(0, std::sync::atomic::Ordering::Relaxed),
+                // A reader holds an older snapshot: the checkpoint thread prepares it again.
                 Ok((pages, false)) => wal.pages.store(pages, std::sync::atomic::Ordering::Relaxed),
                 Err(e) => log::warn!("WAL checkpoint by the writer failed: {e}"),
             }
+            wal.restart_ready
+                .store(false, std::sync::atomic::Ordering::Relaxed);
         }
     }
 }
@@ -253,6 +313,11 @@ pub fn open_pool(path: &Path, max_size: u32) -> Result<DbPool, DbSetupError> {
             message: e.to_string(),
         })?;
     let checkpoint_conn = connect(path)?;
+    // For syncing the database file from the checkpoint thread (any descriptor of the file
+    // flushes its pages). Without it, the writer's checkpoints do that sync, as SQLite would.
+    let db_file = std::fs::File::open(path)
+        .map_err(|e| log::warn!("cannot open {} for syncing: {e}", path.display()))
+        .ok();
     let wal = std::sync::Arc::new(WalState::default());
     let (writer, jobs) = std::sync::mpsc::channel::<Box<dyn WriteJob>>();
     let (committed, commits) = std::sync::mpsc::sync_channel::<()>(1);
@@ -269,7 +334,7 @@ pub fn open_pool(path: &Path, max_size: u32) -> Result<DbPool, DbSetupError> {
     let checkpoint_wal = wal.clone();
     spawn(
         "db-checkpoint",
-        Box::new(move || checkpoint_loop(checkpoint_conn, commits, checkpoint_wal)),
+        Box::new(move || checkpoint_loop(checkpoint_conn, db_file, commits, checkpoint_wal)),
     )?;
     // The writer owns the only sender of `commits`: when it stops, the checkpoint thread does.
     spawn(

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 use serde::Deserialize;
 
-use crate::crypto::{self, Secret};
+use crate::crypto;
 use crate::db;
 use crate::error::{ApiError, AppError};
 use crate::lifecycle::callback::read_cloud_request;
@@ -66,14 +66,16 @@ pub fn parse_launch(body: &[u8]) -> Result<LaunchRequest, AppError> {
     LaunchRequest::try_from(payload)
 }
 
-/// Checks the install and stores the hash of a fresh token. Returns the token (plaintext, for
-/// the URL only).
-pub fn mint_launch_token(
+/// Checks the install and stores the hash of a fresh launch token. The caller draws the token
+/// and hashes it off the writer thread (where every microsecond is one that every other write
+/// waits for), and puts the plaintext in the URL only.
+pub fn store_launch_token(
     conn: &mut SqliteConnection,
     request: &LaunchRequest,
+    token_hash: &[u8],
     now: i64,
     ttl_secs: i64,
-) -> Result<Secret, AppError> {
+) -> Result<(), AppError> {
     let install = installs::find(conn, &request.installed_app_id)?.ok_or_else(|| {
         AppError::forbidden("install_not_found", "no install with this installed_app_id")
     })?;
@@ -102,17 +104,16 @@ pub fn mint_launch_token(
             "the IDs in the request do not match the install",
         ));
     }
-    let token = crypto::random_token().map_err(|e| AppError::internal(e.to_string()))?;
     diesel::insert_into(launch_tokens::table)
         .values((
-            launch_tokens::token_hash.eq(crypto::hash_token(token.expose())),
+            launch_tokens::token_hash.eq(token_hash),
             launch_tokens::installed_app_id.eq(&install.installed_app_id),
             launch_tokens::user_id.eq(&request.user_id),
             launch_tokens::created_at.eq(now),
             launch_tokens::expires_at.eq(now.saturating_add(ttl_secs)),
         ))
         .execute(conn)?;
-    Ok(token)
+    Ok(())
 }
 
 pub async fn generate_portal(
@@ -125,8 +126,10 @@ pub async fn generate_portal(
     let now = state.clock.now_ts();
     let ttl = state.config.session_ttl_secs;
     let id = request.installed_app_id.clone();
-    let token = db::write(&state.pool, move |conn| {
-        mint_launch_token(conn, &request, now, ttl)
+    let token = crypto::random_token().map_err(|e| AppError::internal(e.to_string()))?;
+    let token_hash = crypto::hash_token(token.expose());
+    db::write(&state.pool, move |conn| {
+        store_launch_token(conn, &request, &token_hash, now, ttl)
     })
     .await?;
     log::info!("launch minted installed_app_id={id}");
