@@ -119,9 +119,18 @@ pub fn build_app(
         )
 }
 
+/// Read connections of the pool (writes go through its one writer thread).
+const DB_POOL_SIZE: u32 = 8;
+
+/// Blocking threads (database reads, the screening job's assessment) of each HTTP worker. Actix
+/// allows 512 shared among the workers; past the pool's size a thread only waits for a
+/// connection, and each thread that ever ran keeps its allocator's memory while it idles
+/// (measured: 32 concurrent queue pages took the peak RSS from 88 to 233 MiB).
+const BLOCKING_THREADS_PER_WORKER: usize = 4;
+
 /// Opens the database, runs migrations, and loads (or on first start creates) the keyring.
 pub fn prepare_state(config: Config, clock: Clock, port: u16) -> Result<AppState, StartupError> {
-    let pool = db::open_pool(&config.database_path, 8)?;
+    let pool = db::open_pool(&config.database_path, DB_POOL_SIZE)?;
     let ran = db::run_migrations(&pool)?;
     if ran > 0 {
         log::info!("applied {ran} database migration(s)");
@@ -292,6 +301,7 @@ pub fn serve(listener: TcpListener, state: AppState) -> Result<Server, StartupEr
     let state = web::Data::new(state);
     let purge_state = state.clone();
     let server = HttpServer::new(move || build_app(state.clone()))
+        .worker_max_blocking_threads(BLOCKING_THREADS_PER_WORKER)
         .listen(listener)
         .map_err(|source| StartupError::Bind { addr, source })?
         .run();
