@@ -109,9 +109,9 @@ fn checkpoint(conn: &mut SqliteConnection) -> Result<(i64, bool), diesel::result
 /// (measured), every write waiting meanwhile: it copied what arrived during this thread's last
 /// pass and, being the first complete checkpoint since the last restart, it was the one that
 /// synced the database file, with everything copied since then. So when the WAL passes
-/// [`WAL_RESTART_PAGES`], this thread first catches up (passes back to back, each shorter) and
-/// syncs the database file itself; only then does it tell the writer, whose share is the last
-/// few frames and a small sync.
+/// [`WAL_RESTART_PAGES`], this thread syncs the database file itself, then catches up with what
+/// arrived during the sync (passes back to back, each shorter); only then does it tell the
+/// writer, whose share is the last few frames and a small sync.
 fn checkpoint_loop(
     mut conn: SqliteConnection,
     db_file: Option<std::fs::File>,
@@ -132,6 +132,15 @@ fn checkpoint_loop(
         if pages < WAL_RESTART_PAGES || wal.restart_ready.load(Relaxed) {
             continue;
         }
+        // PASSIVE checkpoints that end before the WAL's end (writes arrived meanwhile) leave
+        // what they copied unsynced; SQLite syncs it in the first complete one. Sync it here,
+        // then catch up with what arrived meanwhile (passes back to back, each shorter).
+        if let Some(file) = &db_file {
+            if let Err(e) = file.sync_data() {
+                log::warn!("syncing the database file failed: {e}");
+                continue;
+            }
+        }
         for _ in 0..CATCH_UP_ROUNDS {
             match checkpoint(&mut conn) {
                 Ok((now, _)) => {
@@ -148,14 +157,6 @@ fn checkpoint_loop(
             }
         }
         wal.pages.store(pages, Relaxed);
-        // PASSIVE checkpoints that end before the WAL's end (writes arrived meanwhile) leave
-        // what they copied unsynced; the sync waits for the first complete one.
-        if let Some(file) = &db_file {
-            if let Err(e) = file.sync_data() {
-                log::warn!("syncing the database file failed: {e}");
-                continue;
-            }
-        }
         wal.restart_ready.store(true, Relaxed);
     }
 }
