@@ -170,12 +170,7 @@ pub fn canonical_bytes(e: &AuditEvent) -> Vec<u8> {
 
 /// Lowercase hex SHA-256 of [`canonical_bytes`].
 pub fn compute_hash(e: &AuditEvent) -> String {
-    let digest = Sha256::digest(canonical_bytes(e));
-    let mut hex = String::with_capacity(64);
-    for b in digest {
-        let _ = write!(hex, "{b:02x}");
-    }
-    hex
+    crate::crypto::hex(&Sha256::digest(canonical_bytes(e)))
 }
 
 /// Compact JSON text with object keys sorted (by their UTF-8 bytes) at every depth, so the same

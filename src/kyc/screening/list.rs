@@ -201,7 +201,7 @@ impl SanctionsList {
             hasher.update(a);
         }
         let digest = hasher.finalize();
-        let content_hash: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let content_hash = crate::crypto::hex(&digest);
         let version = format!("sha256:{}@{}", &content_hash[..16], file_date);
 
         let mut report = LoadReport::default();
