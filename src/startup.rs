@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{from_fn, Logger};
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 
 use crate::blnk::{CloudClient, RetryPolicy, Timeouts};
@@ -112,11 +112,7 @@ pub fn build_app(
         .configure(|cfg| routes::configure(cfg, sandbox_on))
         .wrap(from_fn(crate::web::rate_limit::limit_public_posts))
         .wrap(from_fn(headers::security_headers))
-        // `%U` is the path without the query string: launch tokens and `s=` never reach the log.
-        .wrap(
-            Logger::new("%{method}xi %U %s %b %Dms")
-                .custom_request_replace("method", |req| req.method().to_string()),
-        )
+        .wrap(crate::web::request_log::logger())
 }
 
 /// Read connections of the pool (writes go through its one writer thread).

@@ -18,6 +18,7 @@ use crate::lifecycle::installs::{self, KNOWN_SCOPES, STATUS_ACTIVE, STATUS_UNINS
 use crate::lifecycle::validate;
 use crate::schema::{installs as installs_t, launch_tokens, portal_sessions, processed_events};
 use crate::startup::AppState;
+use crate::web::request_log;
 
 /// Bodies larger than this are refused with 413 before they are parsed.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -338,17 +339,8 @@ pub fn store_event(
         if recorded == 0 {
             return Ok(Outcome::Duplicate);
         }
-        let existing = installs::find(conn, event.installed_app_id())?;
         match (event, prepared.sealed.as_ref()) {
             (CallbackEvent::Install(e), Some(sealed)) => {
-                if let Some(old) = &existing {
-                    if old.app_id != e.app_id || old.instance_id != e.instance_id {
-                        return Err(AppError::conflict(
-                            "install_conflict",
-                            "this installed_app_id is already bound to another app or instance",
-                        ));
-                    }
-                }
                 let scopes_json = serde_json::to_string(&e.scopes)
                     .map_err(|err| AppError::internal(err.to_string()))?;
                 let row = NewInstall {
@@ -366,25 +358,41 @@ pub fn store_event(
                     uninstalled_at: None,
                     updated_at: now,
                 };
-                // A plain insert for a new install (a statement Diesel keeps prepared); a
-                // reinstall reactivates the row with the new key and scopes. Not an upsert: its
-                // UPDATE half names the key column, and SQLite then compiles a scan of every
-                // table that references installs, for every statement (Diesel does not keep
-                // upserts prepared).
-                if existing.is_some() {
-                    diesel::update(installs_t::table.find(&e.installed_app_id))
-                        .set(&row)
-                        .execute(conn)?;
-                    Ok(Outcome::Reinstalled)
-                } else {
-                    diesel::insert_into(installs_t::table)
-                        .values(&row)
-                        .execute(conn)?;
-                    Ok(Outcome::Installed)
+                // A new install is one plain insert (a statement Diesel keeps prepared). Only
+                // when the id is taken is the stored row read: a reinstall of the same app and
+                // instance reactivates it with the new key and scopes; anything else is refused.
+                // Not an upsert: its UPDATE half names the key column, and SQLite then compiles
+                // a scan of every table that references installs, for every statement (Diesel
+                // does not keep upserts prepared).
+                match diesel::insert_into(installs_t::table)
+                    .values(&row)
+                    .execute(conn)
+                {
+                    Ok(_) => return Ok(Outcome::Installed),
+                    Err(diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::UniqueViolation,
+                        _,
+                    )) => {}
+                    Err(err) => return Err(err.into()),
                 }
+                let Some(old) = installs::find(conn, &e.installed_app_id)? else {
+                    return Err(AppError::internal(
+                        "an install id was taken but its row cannot be read",
+                    ));
+                };
+                if old.app_id != e.app_id || old.instance_id != e.instance_id {
+                    return Err(AppError::conflict(
+                        "install_conflict",
+                        "this installed_app_id is already bound to another app or instance",
+                    ));
+                }
+                diesel::update(installs_t::table.find(&e.installed_app_id))
+                    .set(&row)
+                    .execute(conn)?;
+                Ok(Outcome::Reinstalled)
             }
             (CallbackEvent::Uninstall(e), _) => {
-                let Some(old) = existing else {
+                let Some(old) = installs::find(conn, event.installed_app_id())? else {
                     return Ok(Outcome::UnknownInstall);
                 };
                 let mismatch = [
@@ -416,9 +424,16 @@ pub fn store_event(
 }
 
 /// An install row as written by an install event. As a changeset (a reinstall) it leaves out
-/// the key column, as Diesel does with a struct's primary key.
+/// the key column, as Diesel does with a struct's primary key. `None` is written as NULL in both
+/// (as an insert, Diesel would otherwise leave the column out, so the SQL text would depend on
+/// the values and the statement could not be kept prepared).
 #[derive(Insertable, AsChangeset)]
-#[diesel(table_name = installs_t, primary_key(installed_app_id), treat_none_as_null = true)]
+#[diesel(
+    table_name = installs_t,
+    primary_key(installed_app_id),
+    treat_none_as_null = true,
+    treat_none_as_default_value = false
+)]
 struct NewInstall<'a> {
     installed_app_id: &'a str,
     app_id: &'a str,
@@ -571,11 +586,14 @@ pub async fn receive_callback(
         store_event(conn, &event, &prepared, now)
     })
     .await?;
-    log::info!(
-        "callback installed_app_id={id} api_key_prefix={} outcome={outcome:?}",
+    let detail = format!(
+        "installed_app_id={id} api_key_prefix={} outcome={outcome:?}",
         prefix.as_deref().unwrap_or("-")
     );
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "ok": true })))
+    Ok(request_log::with_detail(
+        HttpResponse::Ok().json(serde_json::json!({ "ok": true })),
+        detail,
+    ))
 }
 
 /// The scopes this app knows, for pages that explain what is missing.

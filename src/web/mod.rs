@@ -7,5 +7,6 @@ pub mod identity;
 pub mod pages;
 pub mod queue;
 pub mod rate_limit;
+pub mod request_log;
 pub mod review;
 pub mod routes;
