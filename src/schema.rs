@@ -174,8 +174,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    launch_tokens (token_hash) {
-        token_hash -> Binary,
+    launch_tokens (id) {
+        id -> BigInt,
+        secret_hash -> Binary,
         installed_app_id -> Text,
         user_id -> Nullable<Text>,
         created_at -> BigInt,

@@ -20,6 +20,7 @@ use crate::error::AppError;
 use crate::lifecycle::installs::{self, Install};
 use crate::schema::{launch_tokens, portal_sessions};
 use crate::startup::AppState;
+use crate::web::request_log;
 
 /// The cookie name. No `__Host-` prefix: Chrome has been seen to refuse prefixed cookies on
 /// `http://localhost`, which the sandbox uses.
@@ -137,6 +138,17 @@ pub struct NewSession {
     pub expires_at: i64,
 }
 
+/// A launch token's row, as redemption reads it.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = launch_tokens)]
+struct StoredLaunch {
+    secret_hash: Vec<u8>,
+    installed_app_id: String,
+    user_id: Option<String>,
+    expires_at: i64,
+    redeemed_at: Option<i64>,
+}
+
 /// Redeems a launch token once, atomically, and opens a session with the token's expiry.
 /// Unknown or used → 401; install inactive → 403; expired → 410.
 pub fn redeem_launch_token(
@@ -144,21 +156,28 @@ pub fn redeem_launch_token(
     token: &str,
     now: i64,
 ) -> Result<NewSession, AppError> {
-    let hash = crypto::hash_token(token);
+    // Not `<id>.<secret>`: no row can match, and nothing is read.
+    let Some((token_id, secret)) = crate::lifecycle::launch::split_token(token) else {
+        return Err(invalid_link());
+    };
+    let secret_hash = crypto::hash_token(secret);
     crate::db::immediate(conn, |conn| {
-        let row: Option<(String, Option<String>, i64, Option<i64>)> = launch_tokens::table
-            .find(&hash)
-            .select((
-                launch_tokens::installed_app_id,
-                launch_tokens::user_id,
-                launch_tokens::expires_at,
-                launch_tokens::redeemed_at,
-            ))
+        let row = launch_tokens::table
+            .find(token_id)
+            .select(StoredLaunch::as_select())
             // A key lookup: no `.first()`, whose `LIMIT ?` makes SQLite plan the statement
             // anew every time (see `installs::find`).
             .load(conn)?
             .pop();
-        let Some((installed_app_id, user_id, expires_at, redeemed_at)) = row else {
+        // A wrong secret for a real id is an unknown token: same answer, nothing changes.
+        let Some(StoredLaunch {
+            installed_app_id,
+            user_id,
+            expires_at,
+            redeemed_at,
+            ..
+        }) = row.filter(|r| crypto::constant_time_eq_bytes(&r.secret_hash, &secret_hash))
+        else {
             return Err(invalid_link());
         };
         if redeemed_at.is_some() {
@@ -177,7 +196,7 @@ pub fn redeem_launch_token(
         // The guard on `redeemed_at` makes redemption single-use even if two requests got here.
         let claimed = diesel::update(
             launch_tokens::table
-                .find(&hash)
+                .find(token_id)
                 .filter(launch_tokens::redeemed_at.is_null()),
         )
         .set(launch_tokens::redeemed_at.eq(Some(now)))
@@ -461,10 +480,6 @@ pub async fn redeem_portal(
         redeem_launch_token(conn, &token, now)
     })
     .await?;
-    log::info!(
-        "portal session opened installed_app_id={}",
-        session.installed_app_id
-    );
     let cookie = session_cookie(session.id.expose(), session.expires_at - now);
     let mut resp = HttpResponse::SeeOther()
         .insert_header((
@@ -475,7 +490,13 @@ pub async fn redeem_portal(
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
-    Ok(resp)
+    Ok(request_log::with_detail(
+        resp,
+        format!(
+            "portal session opened installed_app_id={}",
+            session.installed_app_id
+        ),
+    ))
 }
 
 #[derive(Debug, serde::Deserialize)]

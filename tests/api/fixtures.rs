@@ -148,7 +148,7 @@ pub fn snapshot(app: &TestApp) -> Vec<(&'static str, String)> {
         ("processed_events", "idempotency_key || fingerprint"),
         (
             "launch_tokens",
-            "token_hash || expires_at || COALESCE(redeemed_at, '-')",
+            "id || secret_hash || expires_at || COALESCE(redeemed_at, '-')",
         ),
         ("portal_sessions", "session_hash || expires_at"),
         ("kyc_decisions", "decision_id"),

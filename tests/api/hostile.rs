@@ -617,7 +617,13 @@ async fn hostile_portal_generator_bodies_are_clear_4xx_and_mint_no_token() {
 async fn hostile_launch_tokens_are_refused_with_a_page_and_open_no_session() {
     let app = spawn_app().await;
     app.install("instapp_1").await;
-    let _pending = app.launch("instapp_1", Some("user_1")).await;
+    let pending = app.launch("instapp_1", Some("user_1")).await;
+    let pending_id = pending
+        .split("token=")
+        .nth(1)
+        .and_then(|t| t.split_once('.'))
+        .map(|(id, _)| id.to_owned())
+        .unwrap();
     let long = "A".repeat(8_000);
     let cases: Vec<(&str, String, u16)> = vec![
         ("no token", "/portal".into(), 400),
@@ -629,8 +635,33 @@ async fn hostile_launch_tokens_are_refused_with_a_page_and_open_no_session() {
             401,
         ),
         (
+            "the id of a pending launch with a wrong secret",
+            format!("/portal?token={pending_id}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+            401,
+        ),
+        (
+            "the id of a pending launch with an empty secret",
+            format!("/portal?token={pending_id}."),
+            401,
+        ),
+        (
+            "the id of a pending launch alone",
+            format!("/portal?token={pending_id}"),
+            401,
+        ),
+        (
+            "an id out of range",
+            "/portal?token=99999999999999999999.AAAA".into(),
+            401,
+        ),
+        (
             "a token of 8,000 characters",
             format!("/portal?token={long}"),
+            401,
+        ),
+        (
+            "an id of 8,000 digits",
+            format!("/portal?token={}.AAAA", "9".repeat(8_000)),
             401,
         ),
         ("a NUL in the token", "/portal?token=abc%00def".into(), 401),
@@ -681,6 +712,8 @@ async fn hostile_launch_tokens_are_refused_with_a_page_and_open_no_session() {
     }
     assert_eq!(app.count("portal_sessions"), 0);
     assert_healthy(&app).await;
+    // None of the attempts used up the pending launch.
+    assert_eq!(app.get(&pending).await.status(), 303);
 }
 
 /// A request written by hand: `Transfer-Encoding: chunked` with no `Content-Length`, so the

@@ -16,13 +16,26 @@ async fn launch_returns_a_fresh_portal_url_on_public_url_and_stores_only_the_has
     assert!(a.starts_with(&prefix), "{a}");
     assert_ne!(a, b, "every launch gets its own token");
     let token = a.trim_start_matches(&prefix);
-    assert_eq!(token.len(), 43, "32 bytes base64url");
-    assert!(token
+    // `<id>.<secret>`: the row's id, then 32 random bytes, base64url.
+    let (id, secret) = token.split_once('.').unwrap();
+    let id: i64 = id.parse().unwrap();
+    assert_eq!(secret.len(), 43, "32 bytes base64url: {token}");
+    assert!(secret
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
     assert!(
-        !contains(&app.database_bytes(), token),
-        "the token is stored in plaintext"
+        !contains(&app.database_bytes(), secret),
+        "the token's secret is stored in plaintext"
+    );
+    let stored: Vec<u8> = launch_tokens::table
+        .find(id)
+        .select(launch_tokens::secret_hash)
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(
+        stored,
+        blnk_kyc::crypto::hash_token(secret),
+        "only its SHA-256"
     );
     let users: Vec<Option<String>> = launch_tokens::table
         .select(launch_tokens::user_id)

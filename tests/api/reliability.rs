@@ -459,6 +459,8 @@ async fn no_secret_reaches_the_database_the_wal_the_logs_or_a_response() {
     let v: Value = resp.json().await.unwrap();
     let portal_url = v["portal_url"].as_str().unwrap().to_owned();
     let token = portal_url.split("token=").nth(1).unwrap().to_owned();
+    // `<id>.<secret>`: the id locates the row and is no secret; the rest is.
+    let token_secret = token.split_once('.').unwrap().1.to_owned();
     let resp = app.get(&portal_url).await;
     let session_id = header(resp.headers(), reqwest::header::LOCATION)
         .split("s=")
@@ -531,6 +533,7 @@ async fn no_secret_reaches_the_database_the_wal_the_logs_or_a_response() {
     for (name, secret) in [
         ("API key", &api_key),
         ("launch token", &token),
+        ("launch token's secret", &token_secret),
         ("session id", &session_id),
     ] {
         assert!(!contains(&db, secret), "{name} in the database file or WAL");

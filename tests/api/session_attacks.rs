@@ -20,6 +20,14 @@ async fn a_replayed_or_altered_launch_token_never_opens_a_second_session() {
     app.install("instapp_1").await;
     let url = app.launch("instapp_1", Some("user_1")).await;
     let token = token_of(&url);
+    // A second launch, still pending: its id with the first token's secret and the other way
+    // round must not open it either.
+    let pending = app.launch("instapp_1", Some("user_1")).await;
+    let (id, secret) = token.split_once('.').unwrap();
+    let (pending_id, pending_secret) = token_of(&pending)
+        .split_once('.')
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        .unwrap();
     let first = app.get(&url).await;
     assert_eq!(first.status(), 303);
     let cookie = header(first.headers(), SET_COOKIE)
@@ -54,17 +62,26 @@ async fn a_replayed_or_altered_launch_token_never_opens_a_second_session() {
     }
     let upper = token.to_ascii_uppercase();
     let lower = token.to_ascii_lowercase();
-    let first_char = token.chars().next().unwrap();
-    let other_first = if first_char == 'A' { 'B' } else { 'A' };
-    let altered = format!("{other_first}{}", &token[1..]);
+    let last_char = token.chars().last().unwrap();
+    let other_last = if last_char == 'A' { 'B' } else { 'A' };
+    let altered = format!("{}{other_last}", &token[..token.len() - 1]);
     for (what, t) in [
         ("the same token", token.clone()),
         ("with padding", format!("{token}=")),
         ("with a space", format!("{token}%20")),
         ("upper-cased", upper),
         ("lower-cased", lower),
-        ("one character changed", altered),
+        ("one character of the secret changed", altered),
         ("truncated", token[..token.len() - 1].to_owned()),
+        (
+            "its secret under the pending launch's id",
+            format!("{pending_id}.{secret}"),
+        ),
+        (
+            "the pending launch's secret under its id",
+            format!("{id}.{pending_secret}"),
+        ),
+        ("its id with a leading zero", format!("0{token}")),
         (
             "percent-encoded",
             token.bytes().map(|b| format!("%{b:02X}")).collect(),
@@ -77,6 +94,11 @@ async fn a_replayed_or_altered_launch_token_never_opens_a_second_session() {
         assert_unchanged(&before, &snapshot(&app), what);
     }
     assert_eq!(app.count("portal_sessions"), 1);
+    assert_eq!(
+        app.get(&pending).await.status(),
+        303,
+        "the pending launch still opens"
+    );
 }
 
 #[actix_web::test]
