@@ -347,6 +347,11 @@ impl Screener {
         self.index.distinct_tokens()
     }
 
+    /// Number of common list tokens whose near tokens were computed with the index.
+    pub fn warm_tokens(&self) -> usize {
+        self.index.warm_tokens()
+    }
+
     /// Number of indexed names (primary names and aliases, with compound variants).
     pub fn indexed_names(&self) -> usize {
         self.index.names.len()
