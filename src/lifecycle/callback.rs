@@ -4,6 +4,7 @@
 //! domain event (parse, don't validate) → one immediate transaction that records the
 //! idempotency key and applies the effect → `200 {"ok": true}`.
 
+use actix_web::http::header::ContentType;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -590,10 +591,10 @@ pub async fn receive_callback(
         "installed_app_id={id} api_key_prefix={} outcome={outcome:?}",
         prefix.as_deref().unwrap_or("-")
     );
-    Ok(request_log::with_detail(
-        HttpResponse::Ok().json(serde_json::json!({ "ok": true })),
-        detail,
-    ))
+    let ok = HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(r#"{"ok":true}"#);
+    Ok(request_log::with_detail(ok, detail))
 }
 
 /// The scopes this app knows, for pages that explain what is missing.
