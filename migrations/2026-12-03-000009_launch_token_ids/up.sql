@@ -3,9 +3,9 @@
 --
 -- Why: the table used to be keyed by the hash of the token, a random value, so every launch
 -- inserted into a random page of that index. Under load each launch then wrote about one 4 KiB
--- page to the WAL and later to the database file (measured: portal rate 0.46-0.56 x /healthz,
--- p99 8-10 ms). Keyed by a rising id, new tokens append to the same few pages (0.71-0.87 x,
--- p99 3-4 ms in the same runs). Redemption reads the row by id and compares the hash.
+-- page to the WAL and later to the database file (portal rate 0.46-0.56 x /healthz, client p99
+-- 7-10 ms). Keyed by a rising id, new tokens append to the same few pages (0.62-0.85 x, p99
+-- 3.3-5.3 ms; bench/README.md, fourth pass). Redemption reads the row by id and compares the hash.
 --
 -- Tokens minted before this migration cannot be found by id: they are dropped. They live at
 -- most PORTAL_SESSION_TTL_SECS; a user in the middle of such a launch clicks Launch app again.
