@@ -128,6 +128,27 @@ def main(work, out_path):
             r["ratio_to_healthz"] = rate / references[phase]
             r["healthz_reference_rps"] = references[phase]
 
+    # Interleaved ratios: rounds of /healthz then the route, a ratio per round (see `interleave`
+    # in bench/run); the median is the figure, the range shows the machine's noise.
+    interleaved = {}
+    for phase, name in (("small", "portal"), ("small", "callback"), ("scale", "portal"), ("scale", "callback")):
+        rounds = []
+        k = 1
+        while os.path.exists(os.path.join(work, f"{phase}_{name}_i{k}_route.json")):
+            h = json.load(open(os.path.join(work, f"{phase}_{name}_i{k}_healthz.json")))
+            r = json.load(open(os.path.join(work, f"{phase}_{name}_i{k}_route.json")))
+            rounds.append({"healthz_rps": h["rps"], "route_rps": r["rps"],
+                           "ratio": r["rps"] / h["rps"] if h["rps"] else 0.0,
+                           "errors": r["errors_status"] + r["errors_socket"]
+                           + h["errors_status"] + h["errors_socket"]})
+            k += 1
+        if rounds:
+            ratios = sorted(x["ratio"] for x in rounds)
+            interleaved[f"{phase}_{name}"] = {
+                "rounds": rounds, "median_ratio": ratios[len(ratios) // 2],
+                "min_ratio": ratios[0], "max_ratio": ratios[-1],
+                "errors": sum(x["errors"] for x in rounds)}
+
     screening = screening_figures(os.path.join(work, "screening.txt"))
     e2e = read_env(os.path.join(work, "e2e.env")) or None
 
@@ -163,6 +184,13 @@ def main(work, out_path):
               f"{'' if srv is None else f'{srv:.2f}':>8} {r.get('server_vmhwm_mib', 0):>8.1f}")
     print("(launch row: launches/s and latency of a whole launch = 4 requests; 'x healthz' = rate / mean of the phase's two /healthz runs;\n"
           " errors = responses >= 400 or failed launches + socket errors; srv p99 = server-side time from the request log)")
+    if interleaved:
+        print(f"interleaved ({meta.get('SLICES', '?')} rounds of {meta.get('SLICE', '?')} s /healthz then "
+              f"{meta.get('SLICE', '?')} s the route; x healthz per round, median (min-max)):")
+        print("  " + "; ".join(
+            f"{key.replace('_', ' ')} {v['median_ratio']:.2f} ({v['min_ratio']:.2f}-{v['max_ratio']:.2f})"
+            + (f", {v['errors']} errors" if v["errors"] else "")
+            for key, v in interleaved.items()))
     if screening and "first_pass" in screening:
         f, w = screening["first_pass"], screening.get("warm_pass", {})
         print(f"screening, one identity vs {screening.get('list', '?')} "
@@ -202,6 +230,7 @@ def main(work, out_path):
         "settings": {k.lower(): v for k, v in meta.items()
                      if k not in ("DATE", "NPROC", "CPU_MODEL", "MEM_TOTAL", "KERNEL")},
         "runs": runs,
+        "interleaved": interleaved,
         "screening": screening,
         "sync_and_screen_job": e2e,
         "batch_screening": batch,
