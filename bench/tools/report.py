@@ -97,6 +97,27 @@ def screening_figures(path):
     return fig
 
 
+def children_seconds(path):
+    """User + system seconds of a shell's finished children: the second line of bash's `times`
+    (e.g. `0m1.250s 0m0.310s`)."""
+    try:
+        line = open(path).read().splitlines()[1]
+    except (OSError, IndexError):
+        return 0.0
+    total = 0.0
+    for part in line.split():
+        m = re.fullmatch(r"(\d+)m([0-9.]+)s", part)
+        if m:
+            total += int(m.group(1)) * 60 + float(m.group(2))
+    return total
+
+
+def cpu_cell(r):
+    if "server_cpu_us_per_request" not in r:
+        return ""
+    return f"{r['server_cpu_us_per_request']:.0f}+{r['wrk_cpu_us_per_request']:.0f}"
+
+
 def main(work, out_path):
     meta = read_env(os.path.join(work, "meta.env"))
     runs = {}
@@ -110,6 +131,14 @@ def main(work, out_path):
             hwm, rss = open(base + ".rss").read().split()
             r["server_vmhwm_mib"] = int(hwm) / 1024
             r["server_vmrss_mib"] = int(rss) / 1024
+        if os.path.exists(base + ".cpu"):
+            # CPU time per request (all of the server's threads; wrk's own): unlike req/s, a
+            # figure that steal time on a shared machine hardly moves.
+            srv_ticks, hz = (int(x) for x in open(base + ".cpu").read().split())
+            wrk_s = children_seconds(base + ".times1") - children_seconds(base + ".times0")
+            if r.get("requests"):
+                r["server_cpu_us_per_request"] = srv_ticks / hz * 1e6 / r["requests"]
+                r["wrk_cpu_us_per_request"] = wrk_s * 1e6 / r["requests"]
         r["server_log"] = log_figures(base + ".log")
         runs[f"{phase}_{name}"] = r
 
@@ -157,7 +186,7 @@ def main(work, out_path):
     print()
     print(f"Results: {meta.get('DATE', '')}, {meta.get('CPU_MODEL', '')} x{meta.get('NPROC', '?')}, "
           f"{conns} connections, {meta.get('DURATION', '?')} s per run")
-    hdr = f"{'phase':<6} {'what':<40} {'rate/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'x healthz':>9} {'errors':>7} {'srv p99':>8} {'HWM MiB':>8}"
+    hdr = f"{'phase':<6} {'what':<40} {'rate/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'x healthz':>9} {'errors':>7} {'srv p99':>8} {'HWM MiB':>8} {'CPU us/req':>11}"
     print(hdr)
     print("-" * len(hdr))
     for phase, name, label in ROWS:
@@ -181,9 +210,11 @@ def main(work, out_path):
         ratio = r.get("ratio_to_healthz")
         print(f"{phase:<6} {label:<40} {rate:>9.0f} {p50:>8.2f} {p99:>8.2f} "
               f"{'' if ratio is None else f'{ratio:.2f}':>9} {errors:>7} "
-              f"{'' if srv is None else f'{srv:.2f}':>8} {r.get('server_vmhwm_mib', 0):>8.1f}")
+              f"{'' if srv is None else f'{srv:.2f}':>8} {r.get('server_vmhwm_mib', 0):>8.1f} "
+              f"{cpu_cell(r):>11}")
     print("(launch row: launches/s and latency of a whole launch = 4 requests; 'x healthz' = rate / mean of the phase's two /healthz runs;\n"
-          " errors = responses >= 400 or failed launches + socket errors; srv p99 = server-side time from the request log)")
+          " errors = responses >= 400 or failed launches + socket errors; srv p99 = server-side time from the request log;\n"
+          " CPU us/req = CPU time per HTTP request of the server (all threads) + of wrk)")
     if interleaved:
         print(f"interleaved ({meta.get('SLICES', '?')} rounds of {meta.get('SLICE', '?')} s /healthz then "
               f"{meta.get('SLICE', '?')} s the route; x healthz per round, median (min-max)):")
