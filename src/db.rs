@@ -47,12 +47,13 @@ const MAX_BATCH: usize = 64;
 const CHECKPOINT_DELAY: Duration = Duration::from_millis(20);
 
 /// WAL size (in pages) past which the WAL is restarted (written again from its beginning): the
-/// checkpoint thread prepares it and the writer finishes it between two batches. 16,000 pages of
-/// 4 KiB = 64 MiB of disk. Each restart costs the writer a checkpoint of the last frames and
+/// checkpoint thread prepares it and the writer finishes it between two batches. 8,000 pages of
+/// 4 KiB = 32 MiB of disk. Each restart costs the writer a checkpoint of the last frames and
 /// two syncs (5-10 ms, every write waiting); under a load of unique install callbacks the WAL
 /// grows by 15k-20k pages a second, so at 4,000 pages that was 4-5 times a second and 5% of the
-/// process's CPU (measured with `perf`). See bench/README.md (fifth pass).
-const WAL_RESTART_PAGES: i64 = 16_000;
+/// process's CPU (measured with `perf`). 8,000 and 16,000 pages measured alike, both a few %
+/// more callbacks per second than 4,000. See bench/README.md (fifth pass).
+const WAL_RESTART_PAGES: i64 = 8_000;
 
 /// Past this size the writer restarts the WAL even if the checkpoint thread has not prepared it
 /// (a safety net: that thread failing must not let the WAL grow without bound).

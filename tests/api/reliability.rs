@@ -547,8 +547,8 @@ async fn no_secret_reaches_the_database_the_wal_the_logs_or_a_response() {
 /// Under sustained writes the WAL file stays bounded: the background thread copies it into the
 /// database and the writer restarts it between batches (SQLite's own checkpoint ran inside the
 /// commit; the app turned it off on the writer, so without the two the WAL grows by every page
-/// written: 107 MiB here when both were switched off). Every acknowledged row is there and the
-/// file is sound.
+/// written: 107 MiB here when both were switched off; restarted past 32 MiB, it stays under
+/// 64). Every acknowledged row is there and the file is sound.
 #[actix_web::test]
 async fn the_wal_stays_bounded_under_sustained_writes() {
     use blnk_kyc::db;
@@ -623,7 +623,7 @@ async fn the_wal_stays_bounded_under_sustained_writes() {
     let largest = largest.load(Ordering::Relaxed);
     assert!(largest > 0, "the WAL file was seen");
     assert!(
-        largest < 32 * 1024 * 1024,
+        largest < 64 * 1024 * 1024,
         "the WAL grew to {} MiB under sustained writes",
         largest / (1024 * 1024)
     );
