@@ -561,16 +561,29 @@ pub fn sweep_review_due(conn: &mut SqliteConnection, ctx: &Context<'_>) -> Query
     use crate::schema::kyc_identities::dsl as k;
     let now = ctx.ts();
     // Narrowed in SQL (date passed, or data changed since the decision); the pure rule decides.
-    let approved: Vec<IndexRow> = k::kyc_identities
+    // Two queries, each a range of an index: the date through `kyc_identities_status`, the
+    // changed data through the partial index `kyc_identities_stale`. One query with OR read
+    // every approved row of the install, on every queue page.
+    let mut approved: Vec<IndexRow> = k::kyc_identities
         .filter(k::installed_app_id.eq(ctx.app()))
         .filter(k::status.eq(Status::Approved.as_str()))
-        .filter(
-            k::review_due_at.le(now).or(k::decided_hash
-                .is_not_null()
-                .and(k::decided_hash.ne(k::content_hash.nullable()))),
-        )
+        .filter(k::review_due_at.le(now))
         .select(IndexRow::as_select())
         .load(conn)?;
+    let changed: Vec<IndexRow> = k::kyc_identities
+        .filter(k::installed_app_id.eq(ctx.app()))
+        .filter(k::status.eq(Status::Approved.as_str()))
+        .filter(k::decided_hash.is_not_null())
+        .filter(k::decided_hash.ne(k::content_hash.nullable()))
+        .select(IndexRow::as_select())
+        .load(conn)?;
+    let seen: std::collections::HashSet<String> =
+        approved.iter().map(|r| r.identity_id.clone()).collect();
+    approved.extend(
+        changed
+            .into_iter()
+            .filter(|r| !seen.contains(&r.identity_id)),
+    );
     let due: Vec<(IndexRow, &'static str)> = approved
         .into_iter()
         .filter_map(|r| {

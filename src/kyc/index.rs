@@ -392,9 +392,7 @@ pub fn queue(
     now: i64,
 ) -> QueryResult<(Vec<IndexRow>, i64)> {
     use crate::schema::kyc_identities::dsl as k;
-    let total: i64 = filtered(installed_app_id, q, now)
-        .count()
-        .get_result(conn)?;
+    let total = view_total(conn, installed_app_id, q, now)?;
     let mut query = filtered(installed_app_id, q, now).select(IndexRow::as_select());
     query = match q.sort {
         QueueSort::RiskDesc => query.order((k::risk_score.desc(), k::display_name.asc())),
@@ -407,6 +405,51 @@ pub fn queue(
     let offset = (q.page.max(1) - 1).saturating_mul(per_page);
     let rows = query.limit(per_page).offset(offset).load(conn)?;
     Ok((rows, total))
+}
+
+/// The number of rows a view holds. A view filtered by status alone (the default "needs
+/// attention" view, "all", one status) is worked out from the counts the triggers keep, plus, for
+/// the default view, the approved or rejected rows whose review date passed (a range of
+/// `kyc_identities_status`). Counting the view's rows instead read every one of them: 5 ms at
+/// 20,000 identities (measured), on every page. Views with any other filter are counted.
+fn view_total(
+    conn: &mut SqliteConnection,
+    installed_app_id: &str,
+    q: &QueueQuery,
+    now: i64,
+) -> QueryResult<i64> {
+    use crate::schema::kyc_identities::dsl as k;
+    let other_filters = q.band.is_some()
+        || q.country.is_some()
+        || q.has_hits
+        || q.has_issues
+        || q.due
+        || q.search.as_deref().is_some_and(|s| !s.trim().is_empty());
+    if other_filters {
+        return filtered(installed_app_id, q, now).count().get_result(conn);
+    }
+    let counts = counts_of(conn, installed_app_id, "status")?;
+    match q.status.as_deref() {
+        Some("all") => Ok(counts.iter().map(|(_, n)| n).sum()),
+        Some(s) => Ok(counts.iter().find(|(v, _)| v == s).map_or(0, |(_, n)| *n)),
+        None => {
+            let mut total = 0;
+            for (status, n) in &counts {
+                if NEEDS_ATTENTION.contains(&status.as_str()) {
+                    total += n;
+                } else {
+                    let due: i64 = k::kyc_identities
+                        .filter(k::installed_app_id.eq(installed_app_id))
+                        .filter(k::status.eq(status))
+                        .filter(k::review_due_at.le(now))
+                        .count()
+                        .get_result(conn)?;
+                    total += due;
+                }
+            }
+            Ok(total)
+        }
+    }
 }
 
 /// Every row of the view (CSV export), in the view's order.

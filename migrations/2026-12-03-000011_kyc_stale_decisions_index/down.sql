@@ -1,0 +1,1 @@
+DROP INDEX kyc_identities_stale;
