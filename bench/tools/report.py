@@ -132,8 +132,8 @@ def main(work, out_path):
             r["server_vmhwm_mib"] = int(hwm) / 1024
             r["server_vmrss_mib"] = int(rss) / 1024
         if os.path.exists(base + ".cpu"):
-            # CPU time per request (all of the server's threads; wrk's own): unlike req/s, a
-            # figure that steal time on a shared machine hardly moves.
+            # CPU time per request (all of the server's threads; wrk's own): it moves less than
+            # req/s when the machine loses time to its neighbours (bench/README.md).
             srv_ticks, hz = (int(x) for x in open(base + ".cpu").read().split())
             wrk_s = children_seconds(base + ".times1") - children_seconds(base + ".times0")
             if r.get("requests"):

@@ -391,8 +391,18 @@ pub fn queue(
     q: &QueueQuery,
     now: i64,
 ) -> QueryResult<(Vec<IndexRow>, i64)> {
-    use crate::schema::kyc_identities::dsl as k;
     let total = view_total(conn, installed_app_id, q, now)?;
+    Ok((page(conn, installed_app_id, q, now)?, total))
+}
+
+/// The rows of one page of a view, in the view's order.
+fn page(
+    conn: &mut SqliteConnection,
+    installed_app_id: &str,
+    q: &QueueQuery,
+    now: i64,
+) -> QueryResult<Vec<IndexRow>> {
+    use crate::schema::kyc_identities::dsl as k;
     let mut query = filtered(installed_app_id, q, now).select(IndexRow::as_select());
     query = match q.sort {
         QueueSort::RiskDesc => query.order((k::risk_score.desc(), k::display_name.asc())),
@@ -403,8 +413,7 @@ pub fn queue(
     };
     let per_page = q.per_page.clamp(1, 500);
     let offset = (q.page.max(1) - 1).saturating_mul(per_page);
-    let rows = query.limit(per_page).offset(offset).load(conn)?;
-    Ok((rows, total))
+    query.limit(per_page).offset(offset).load(conn)
 }
 
 /// The number of rows a view holds. A view filtered by status alone (the default "needs
@@ -464,11 +473,11 @@ pub fn queue_all(
     all.per_page = 500;
     let mut out = Vec::new();
     loop {
-        let (rows, _) = queue(conn, installed_app_id, &all, now)?;
+        // Pages without the view's total (a filtered view's count reads all its rows): a short
+        // page is the last.
+        let rows = page(conn, installed_app_id, &all, now)?;
         let n = rows.len();
         out.extend(rows);
-        // A short page is the last. (Not the view's total: that may come from the kept counts,
-        // read in a statement of its own, while a sync adds rows between two pages.)
         if (n as i64) < all.per_page {
             return Ok(out);
         }
