@@ -11,6 +11,7 @@ use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 use futures_util::StreamExt;
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
 use crate::crypto::{self, Keyring, Sealed, Secret};
 use crate::db;
@@ -257,28 +258,41 @@ impl CallbackEvent {
     /// Identifies the event's content: a repeat delivery has the same fingerprint; a reinstall
     /// reusing the idempotency key carries a new API key or scopes and differs.
     fn fingerprint(&self) -> String {
-        let mut parts: Vec<String> = Vec::new();
+        // SHA-256 of the parts joined by NUL, fed to the hasher part by part (the digest is the
+        // one stored by earlier versions, which joined copies of the parts into one string).
+        let mut hasher = Sha256::new();
+        let mut parts = 0usize;
+        let mut part = |bytes: &[u8]| {
+            if parts > 0 {
+                hasher.update([0u8]);
+            }
+            parts += 1;
+            hasher.update(bytes);
+        };
         match self {
             CallbackEvent::Install(e) => {
-                let mut scopes = e.scopes.clone();
-                scopes.sort();
-                parts.extend([
-                    "install".into(),
-                    e.installed_app_id.clone(),
-                    e.app_id.clone(),
-                    e.instance_id.clone(),
-                    e.organization_id.clone().unwrap_or_default(),
-                    crypto::sha256_hex(e.api_key.expose().as_bytes()),
-                    scopes.join(" "),
-                ]);
+                let mut scopes: Vec<&str> = e.scopes.iter().map(String::as_str).collect();
+                scopes.sort_unstable();
+                part(b"install");
+                part(e.installed_app_id.as_bytes());
+                part(e.app_id.as_bytes());
+                part(e.instance_id.as_bytes());
+                part(e.organization_id.as_deref().unwrap_or_default().as_bytes());
+                part(crypto::sha256_hex(e.api_key.expose().as_bytes()).as_bytes());
+                part(scopes.join(" ").as_bytes());
             }
-            CallbackEvent::Uninstall(e) => parts.extend([
-                "uninstall".into(),
-                e.installed_app_id.clone(),
-                e.uninstalled_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-            ]),
+            CallbackEvent::Uninstall(e) => {
+                part(b"uninstall");
+                part(e.installed_app_id.as_bytes());
+                part(
+                    e.uninstalled_at
+                        .map(|t| t.to_rfc3339())
+                        .unwrap_or_default()
+                        .as_bytes(),
+                );
+            }
         }
-        crypto::sha256_hex(parts.join("\u{0}").as_bytes())
+        crypto::hex(&hasher.finalize())
     }
 }
 
@@ -713,6 +727,38 @@ mod tests {
         ] {
             assert_eq!(kind_of(json), Err(code.to_owned()), "{json}");
         }
+    }
+
+    /// Fingerprints are stored: a change of their recipe would make every repeat delivery of an
+    /// event recorded before an upgrade look like a new event. The recipe: SHA-256 (hex) of the
+    /// parts joined by NUL, the API key itself as its own SHA-256 hex, scopes sorted.
+    #[test]
+    fn the_fingerprint_recipe_is_the_stored_one() {
+        let install = parse_event(
+            r#"{"installed_app_id":"instapp_1","app_id":"app_1","instance_id":"inst_1","organization_id":"org_1","api_key":"blnk_k","granted_permissions":["data:write","alerts:read"]}"#
+                .as_bytes(),
+        )
+        .unwrap();
+        let key = crypto::sha256_hex(b"blnk_k");
+        let joined =
+            format!("install\0instapp_1\0app_1\0inst_1\0org_1\0{key}\0alerts:read data:write");
+        assert_eq!(install.fingerprint(), crypto::sha256_hex(joined.as_bytes()));
+
+        let uninstall = parse_event(
+            br#"{"installed_app_id":"instapp_1","uninstalled_at":"2026-04-21T12:00:00Z"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            uninstall.fingerprint(),
+            crypto::sha256_hex(b"uninstall\x00instapp_1\x002026-04-21T12:00:00+00:00")
+        );
+        let no_time =
+            parse_event(br#"{"installed_app_id":"instapp_1","idempotency_key":"uninstall:x"}"#)
+                .unwrap();
+        assert_eq!(
+            no_time.fingerprint(),
+            crypto::sha256_hex(b"uninstall\0instapp_1\0")
+        );
     }
 
     #[test]
