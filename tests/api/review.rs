@@ -115,6 +115,12 @@ pub async fn sandbox_identities(app: &TestApp, key: &str) -> Vec<Value> {
     all
 }
 
+/// The queue of every status, searched for `term`.
+fn search_url(term: &str) -> String {
+    let query = serde_urlencoded::to_string([("status", "all"), ("q", term)]).unwrap();
+    format!("/kyc/queue?{query}")
+}
+
 pub fn scenario(i: &Value) -> &str {
     i["meta_data"]["sandbox"]["scenario"].as_str().unwrap_or("")
 }
@@ -219,6 +225,44 @@ async fn filters_search_and_csv_export_follow_the_view() {
         row_ids(&html).is_empty(),
         "LIKE wildcards in the search are literal"
     );
+    let (_, html) = page(&app, &r, "/kyc/queue?status=all&q=%25_%25").await;
+    assert!(
+        row_ids(&html).is_empty(),
+        "and so in the indexed search (three characters or more)"
+    );
+    // Part of a last name in capitals, part of an email, two characters of an id: each finds
+    // the identity, and only identities that hold the text somewhere.
+    let person = all
+        .iter()
+        .find(|i| {
+            scenario(i) == "clean"
+                && i["identity_type"] == "individual"
+                && i["email_address"].as_str().is_some_and(|e| e.contains('@'))
+        })
+        .unwrap();
+    let person_id = person["identity_id"].as_str().unwrap();
+    let last = person["last_name"].as_str().unwrap();
+    let mailbox = person["email_address"]
+        .as_str()
+        .unwrap()
+        .split('@')
+        .next()
+        .unwrap();
+    for term in [
+        last[1..].to_uppercase(),
+        mailbox.to_owned(),
+        person_id[person_id.len() - 2..].to_owned(),
+    ] {
+        let (_, html) = page(&app, &r, &search_url(&term)).await;
+        let found = row_ids(&html);
+        assert!(found.contains(person_id), "{term}: {found:?}");
+        let holders: BTreeSet<String> = all
+            .iter()
+            .filter(|i| i.to_string().to_lowercase().contains(&term.to_lowercase()))
+            .map(|i| i["identity_id"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(found.is_subset(&holders), "{term}: {found:?} ⊄ {holders:?}");
+    }
 
     // band filter: every row shown carries that band
     let (_, html) = page(&app, &r, "/kyc/queue?status=all&band=low").await;
@@ -343,6 +387,26 @@ async fn opening_an_identity_refreshes_it_from_cloud_and_reassesses_it() {
     assert!(html.contains("data-entity=\"9001\""), "and the new hit");
     let (_, queue) = page(&app, &r, "/kyc/queue?status=all&hits=1").await;
     assert!(row_ids(&queue).contains(&id), "the index follows");
+    let (_, found) = page(&app, &r, "/kyc/queue?status=all&q=volkanov").await;
+    let mut found = row_ids(&found);
+    assert!(found.remove(&id), "and its search");
+    for other in &found {
+        let body = all
+            .iter()
+            .find(|i| i["identity_id"] == other.as_str())
+            .unwrap();
+        assert!(
+            body.to_string().to_lowercase().contains("volkanov"),
+            "{other}"
+        );
+    }
+    let old_name = format!(
+        "{} {}",
+        clean["first_name"].as_str().unwrap(),
+        clean["last_name"].as_str().unwrap()
+    );
+    let (_, found) = page(&app, &r, &search_url(&old_name)).await;
+    assert!(!row_ids(&found).contains(&id), "the old name is forgotten");
 
     // Cloud failing: the page still opens from the index, saying so.
     let resp = app
