@@ -3,19 +3,29 @@
 -- the view by reading every row of the install, then walked the risk order until 50 rows
 -- matched).
 --
--- Each index below walks one filter in the queue's risk order (a page stops after 50 rows), and
--- carries the other filters' columns (status and review date for the default view, band,
--- country, hits, issues), so that a view's condition and its count are read from the index
--- alone, whichever index SQLite picks for a combination of filters.
+-- Each index below walks the queue in one sort order, or one filter in the risk order, so a page
+-- stops after its 50 rows. Each carries the status and review date (the default view's
+-- condition) and the filter indexes carry the other filters' columns, so that a view's
+-- condition, its count and the rows a late page skips are read from the index alone, whichever
+-- index SQLite picks for a combination of filters.
+DROP INDEX kyc_identities_rank;
+CREATE INDEX kyc_identities_rank ON kyc_identities (installed_app_id, risk_score DESC,
+    display_name, status, review_due_at);
+CREATE INDEX kyc_identities_rank_asc ON kyc_identities (installed_app_id, risk_score,
+    display_name, status, review_due_at);
+DROP INDEX kyc_identities_name;
+CREATE INDEX kyc_identities_name ON kyc_identities (installed_app_id, display_name, identity_id,
+    status, review_due_at);
+CREATE INDEX kyc_identities_newest ON kyc_identities (installed_app_id, first_seen_at DESC,
+    identity_id, status, review_due_at);
+CREATE INDEX kyc_identities_hits ON kyc_identities (installed_app_id, hits_count DESC,
+    risk_score DESC, status, review_due_at, risk_band, country, findings_count);
 DROP INDEX kyc_identities_country;
 CREATE INDEX kyc_identities_country ON kyc_identities (installed_app_id, country, risk_score DESC,
     display_name, status, review_due_at, risk_band, hits_count, findings_count);
 CREATE INDEX kyc_identities_band ON kyc_identities (installed_app_id, risk_band, risk_score DESC,
     display_name, status, review_due_at, country, hits_count, findings_count);
--- Hits and data issues hold a part of the identities: partial indexes of that part.
-CREATE INDEX kyc_identities_hits ON kyc_identities (installed_app_id, hits_count DESC,
-    risk_score DESC, status, review_due_at, risk_band, country, findings_count)
-    WHERE hits_count > 0;
+-- Data issues are a part of the identities: a partial index of that part.
 CREATE INDEX kyc_identities_issues ON kyc_identities (installed_app_id, risk_score DESC,
     display_name, status, review_due_at, risk_band, country, hits_count, findings_count)
     WHERE findings_count > 0;
@@ -26,7 +36,7 @@ CREATE INDEX kyc_identities_issues ON kyc_identities (installed_app_id, risk_sco
 -- renumber rowids) rebuilds it with: INSERT INTO kyc_search (kyc_search) VALUES ('rebuild');
 CREATE VIRTUAL TABLE kyc_search USING fts5(
     display_name, email, identity_id,
-    content = 'kyc_identities', content_rowid = 'rowid', tokenize = 'trigram'
+    content = 'kyc_identities', content_rowid = 'rowid', tokenize = 'trigram', columnsize = 0
 );
 INSERT INTO kyc_search (kyc_search) VALUES ('rebuild');
 CREATE TRIGGER kyc_search_insert AFTER INSERT ON kyc_identities BEGIN
