@@ -220,8 +220,13 @@ fn writer_loop(
         }
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             conn.immediate_transaction::<_, diesel::result::Error, _>(|c| {
+                savepoint::take_failure();
                 for job in &mut batch {
                     job.run(c);
+                }
+                if savepoint::take_failure() {
+                    // A job's changes could not be undone: keep none of the batch's.
+                    return Err(diesel::result::Error::RollbackTransaction);
                 }
                 Ok(())
             })
@@ -231,8 +236,16 @@ fn writer_loop(
             Ok(Err(e)) => Err(e.to_string()),
             Err(_) => {
                 log::error!("a write job panicked; its batch was rolled back");
-                // The connection's transaction state is unknown after a panic: start afresh.
+                // The connection's transaction state is unknown after a panic: start afresh,
+                // in SQLite and in Diesel's count of open transactions (which the panic skipped;
+                // left as is, every later batch would open a savepoint instead of BEGIN IMMEDIATE).
                 let _ = conn.batch_execute("ROLLBACK");
+                {
+                    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+                    *AnsiTransactionManager::transaction_manager_status_mut(&mut conn) =
+                        Default::default();
+                }
+                savepoint::take_failure();
                 Err("a write in the same batch failed".to_owned())
             }
         };
@@ -434,10 +447,11 @@ where
 /// thread's time was that compilation).
 ///
 /// SQLite keeps savepoints as a stack of names, so these nest with each other and with Diesel's.
-/// If undoing or releasing one fails, what the transaction holds is unknown: the transaction is
-/// marked broken, so the batch's commit fails and rolls back instead of keeping half a job.
+/// If undoing or releasing one fails, what the transaction holds is unknown: the writer then
+/// rolls its whole batch back (see [`savepoint::take_failure`]) instead of committing half a job.
 mod savepoint {
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    use std::cell::Cell;
+
     use diesel::query_builder::{AstPass, QueryFragment, QueryId};
     use diesel::sqlite::{Sqlite, SqliteConnection};
     use diesel::RunQueryDsl;
@@ -465,6 +479,17 @@ mod savepoint {
     statement!(Release, "RELEASE kyc_write");
     statement!(Undo, "ROLLBACK TO kyc_write");
 
+    thread_local! {
+        /// Set when a savepoint of this thread could not be undone or released.
+        static FAILED: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Whether a savepoint failed to close since the last call (and clears it). The writer asks
+    /// after running a batch's jobs, on its own thread.
+    pub(super) fn take_failure() -> bool {
+        FAILED.with(|f| f.replace(false))
+    }
+
     pub(super) fn run<T, E, F>(conn: &mut SqliteConnection, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut SqliteConnection) -> Result<T, E>,
@@ -476,10 +501,18 @@ mod savepoint {
             Ok(_) => Release.execute(conn),
             Err(_) => Undo.execute(conn).and_then(|_| Release.execute(conn)),
         };
-        if let Err(e) = closed {
-            AnsiTransactionManager::transaction_manager_status_mut(conn).set_in_error();
-            return Err(e.into());
+        match (result, closed) {
+            (result, Ok(_)) => result,
+            (Ok(_), Err(e)) => {
+                FAILED.with(|f| f.set(true));
+                Err(e.into())
+            }
+            // The job's own error says more than the failed undo; both end the batch.
+            (Err(job_error), Err(e)) => {
+                log::error!("undoing a failed write job's savepoint failed: {e}");
+                FAILED.with(|f| f.set(true));
+                Err(job_error)
+            }
         }
-        result
     }
 }

@@ -637,3 +637,111 @@ async fn the_wal_stays_bounded_under_sustained_writes() {
         .unwrap();
     assert_eq!(c.integrity_check, "ok");
 }
+
+/// A write job is its own savepoint inside the writer's shared transaction: a job that fails
+/// leaves nothing behind and the next jobs commit. A job whose savepoint cannot be undone (here
+/// it released the savepoint itself before failing) makes the writer roll its whole batch back
+/// rather than commit half of it, and the writer goes on with the next batch.
+#[actix_web::test]
+async fn a_failed_write_job_leaves_nothing_and_the_writer_goes_on() {
+    use blnk_kyc::db;
+    use blnk_kyc::error::AppError;
+    use diesel::connection::SimpleConnection;
+
+    let dir = tempfile::tempdir().unwrap();
+    let pool = db::open_pool(&dir.path().join("jobs.db"), 2).unwrap();
+    db::run_migrations(&pool).unwrap();
+    let insert = |conn: &mut SqliteConnection, key: &str| {
+        diesel::sql_query(
+            "INSERT INTO processed_events (idempotency_key, fingerprint, installed_app_id, kind, \
+             received_at) VALUES (?, 'f', 'instapp_jobs', 'install', 0)",
+        )
+        .bind::<Text, _>(key.to_owned())
+        .execute(conn)
+    };
+    let keys = |pool: &db::DbPool| -> Vec<String> {
+        #[derive(QueryableByName)]
+        struct Key {
+            #[diesel(sql_type = Text)]
+            idempotency_key: String,
+        }
+        diesel::sql_query("SELECT idempotency_key FROM processed_events ORDER BY 1")
+            .load::<Key>(&mut pool.get().unwrap())
+            .unwrap()
+            .into_iter()
+            .map(|k| k.idempotency_key)
+            .collect()
+    };
+
+    let failed = db::write(&pool, move |conn| {
+        db::immediate(conn, |conn| {
+            insert(conn, "failed")?;
+            Err::<(), _>(AppError::conflict("test", "the job fails after writing"))
+        })
+    })
+    .await;
+    assert!(failed.is_err());
+    db::write(&pool, move |conn| {
+        db::immediate(conn, |conn| insert(conn, "kept").map_err(AppError::from))
+    })
+    .await
+    .unwrap();
+    assert_eq!(keys(&pool), ["kept"], "the failed job's row was undone");
+
+    let broken = db::write(&pool, move |conn| {
+        db::immediate(conn, |conn| {
+            insert(conn, "half")?;
+            // Releasing its own savepoint merges the row into the batch: it cannot be undone.
+            conn.batch_execute("RELEASE kyc_write")?;
+            Err::<(), _>(AppError::conflict("test", "the job fails after writing"))
+        })
+    })
+    .await;
+    assert!(broken.is_err());
+    assert_eq!(
+        keys(&pool),
+        ["kept"],
+        "the batch was rolled back, not half kept"
+    );
+    db::write(&pool, move |conn| {
+        db::immediate(conn, |conn| insert(conn, "after").map_err(AppError::from))
+    })
+    .await
+    .unwrap();
+    assert_eq!(keys(&pool), ["after", "kept"], "the writer goes on");
+}
+
+/// A write job that panics takes only its batch down: the writer rolls it back, forgets the
+/// transaction the panic left open, and the next job runs in a fresh batch transaction (one
+/// level deep, as every job's).
+#[actix_web::test]
+async fn a_panicking_write_job_does_not_stop_the_writer() {
+    use blnk_kyc::db;
+    use blnk_kyc::error::AppError;
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+
+    let dir = tempfile::tempdir().unwrap();
+    let pool = db::open_pool(&dir.path().join("panic.db"), 2).unwrap();
+    db::run_migrations(&pool).unwrap();
+    let depth = |pool: db::DbPool| async move {
+        db::write(&pool, |conn| {
+            let depth = AnsiTransactionManager::transaction_manager_status_mut(conn)
+                .transaction_depth()
+                .map_err(AppError::from)?;
+            Ok(depth.map(|d| d.get()))
+        })
+        .await
+        .unwrap()
+    };
+    assert_eq!(depth(pool.clone()).await, Some(1));
+    let panicked = db::write(&pool, |_conn| -> Result<(), AppError> {
+        panic!("a bug in a write job")
+    })
+    .await;
+    assert!(panicked.is_err());
+    assert_eq!(
+        depth(pool.clone()).await,
+        Some(1),
+        "a fresh batch transaction"
+    );
+}
