@@ -82,6 +82,15 @@ impl QueueParams {
                 "the search is longer than 200 characters",
             ));
         }
+        if search
+            .as_ref()
+            .is_some_and(|s| s.chars().any(char::is_control))
+        {
+            return Err(AppError::bad_request(
+                "invalid_search",
+                "the search holds a control character",
+            ));
+        }
         let country = non_empty(&self.country).map(|c| c.to_uppercase());
         if country.as_ref().is_some_and(|c| c.len() > 60) {
             return Err(AppError::bad_request(

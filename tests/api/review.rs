@@ -230,6 +230,17 @@ async fn filters_search_and_csv_export_follow_the_view() {
         row_ids(&html).is_empty(),
         "and so in the indexed search (three characters or more)"
     );
+    // Full-text query syntax in a search is text too: no error, no match.
+    for term in ["\"x\" OR \"", "NEAR(a b)", "dat* AND ^x", "\"\"\""] {
+        let (status, html) = page(&app, &r, &search_url(term)).await;
+        assert_eq!(status, 200, "{term}");
+        assert!(row_ids(&html).is_empty(), "{term}");
+    }
+    for term in ["a\u{0}b", "x\ty"] {
+        let (status, body) = page(&app, &r, &search_url(term)).await;
+        assert_eq!(status, 400, "{term:?}");
+        assert!(body.contains("control character"), "{body}");
+    }
     // Part of a last name in capitals, part of an email, two characters of an id: each finds
     // the identity, and only identities that hold the text somewhere.
     let person = all
