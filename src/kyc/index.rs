@@ -24,6 +24,34 @@ pub const STATUSES: [&str; 8] = [
     "rejected",
 ];
 
+/// What a queue page and its CSV export show of an identity: the index's short columns, without
+/// the stored identity and assessment documents (kilobytes of JSON a row, read only by the
+/// identity page and the jobs).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = kyc_identities)]
+pub struct QueueRow {
+    pub identity_id: String,
+    pub display_name: String,
+    pub identity_kind: String,
+    pub country: String,
+    pub status: String,
+    pub risk_score: i32,
+    pub risk_band: String,
+    pub findings_count: i32,
+    pub hits_count: i32,
+    #[diesel(select_expression = kyc_identities::assessment.is_not_null())]
+    #[diesel(select_expression_type = diesel::dsl::IsNotNull<kyc_identities::assessment>)]
+    pub assessed: bool,
+    pub last_decision: Option<String>,
+    pub review_due_at: Option<i64>,
+}
+
+impl QueueRow {
+    pub fn is_due(&self, now: i64) -> bool {
+        self.status == "review_due" || self.review_due_at.is_some_and(|d| d <= now)
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = kyc_identities)]
 pub struct IndexRow {
@@ -419,7 +447,7 @@ pub fn queue(
     installed_app_id: &str,
     q: &QueueQuery,
     now: i64,
-) -> QueryResult<(Vec<IndexRow>, i64)> {
+) -> QueryResult<(Vec<QueueRow>, i64)> {
     let total = view_total(conn, installed_app_id, q, now)?;
     Ok((page(conn, installed_app_id, q, now)?, total))
 }
@@ -430,9 +458,9 @@ fn page(
     installed_app_id: &str,
     q: &QueueQuery,
     now: i64,
-) -> QueryResult<Vec<IndexRow>> {
+) -> QueryResult<Vec<QueueRow>> {
     use crate::schema::kyc_identities::dsl as k;
-    let mut query = filtered(installed_app_id, q, now).select(IndexRow::as_select());
+    let mut query = filtered(installed_app_id, q, now).select(QueueRow::as_select());
     query = match q.sort {
         QueueSort::RiskDesc => query.order((k::risk_score.desc(), k::display_name.asc())),
         QueueSort::RiskAsc => query.order((k::risk_score.asc(), k::display_name.asc())),
@@ -497,7 +525,7 @@ pub fn queue_all(
     installed_app_id: &str,
     q: &QueueQuery,
     now: i64,
-) -> QueryResult<Vec<IndexRow>> {
+) -> QueryResult<Vec<QueueRow>> {
     let mut all = q.clone();
     all.page = 1;
     all.per_page = 500;

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::db;
 use crate::error::AppError;
 use crate::jobs::{self, Job};
-use crate::kyc::index::{self, IndexRow, QueueQuery, QueueSort, STATUSES};
+use crate::kyc::index::{self, QueueQuery, QueueRow, QueueSort, STATUSES};
 use crate::lifecycle::sessions::PortalSession;
 use crate::startup::AppState;
 use crate::web::pages::{html, render, Nav};
@@ -256,7 +256,7 @@ pub struct QueuePage {
 }
 
 struct QueueData {
-    rows: Vec<IndexRow>,
+    rows: Vec<QueueRow>,
     total: i64,
     indexed: i64,
     counts: Vec<(String, i64)>,
@@ -378,7 +378,7 @@ pub async fn show_queue(
             risk_band: r.risk_band.clone(),
             findings: r.findings_count,
             hits: r.hits_count,
-            assessed: r.assessment.is_some(),
+            assessed: r.assessed,
             last_decision: r.last_decision.clone().unwrap_or_default(),
             due: r.is_due(now),
         })
