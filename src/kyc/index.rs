@@ -48,8 +48,13 @@ pub struct QueueRow {
 
 impl QueueRow {
     pub fn is_due(&self, now: i64) -> bool {
-        self.status == "review_due" || self.review_due_at.is_some_and(|d| d <= now)
+        is_due(&self.status, self.review_due_at, now)
     }
+}
+
+/// Due for re-review: marked so, or its review date has passed.
+fn is_due(status: &str, review_due_at: Option<i64>, now: i64) -> bool {
+    status == "review_due" || review_due_at.is_some_and(|d| d <= now)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -96,7 +101,7 @@ impl IndexRow {
     }
 
     pub fn is_due(&self, now: i64) -> bool {
-        self.status == "review_due" || self.review_due_at.is_some_and(|d| d <= now)
+        is_due(&self.status, self.review_due_at, now)
     }
 }
 
