@@ -272,15 +272,20 @@ pub(crate) fn run_binary(dir: &Path, extra: &[(&str, &str)]) -> (Running, String
     (start(cmd), format!("http://localhost:{port}"))
 }
 
+/// The HTTP client of a [`handle`].
+pub(crate) fn handle_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
 pub(crate) fn handle(address: &str, dir: tempfile::TempDir) -> TestApp {
     let db_path: PathBuf = dir.path().join("kyc.db");
     TestApp {
         address: address.to_owned(),
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(20))
-            .build()
-            .unwrap(),
+        client: handle_client(),
         // The binary keeps real time; this clock is not used.
         clock: blnk_kyc::clock::Clock::manual(chrono::Utc::now()),
         pool: blnk_kyc::db::open_pool(&db_path, 2).unwrap(),
@@ -408,6 +413,10 @@ async fn sigkill_at_random_moments_under_load_loses_nothing_acknowledged() {
         let (next, address) = run_binary(&cwd, &[]);
         running = Some(next);
         app.address = address;
+        // A new client: the old one may hold keep-alive connections to the killed process, and
+        // the new one may have been given the same port, where such a connection fails the
+        // first request sent on it.
+        app.client = handle_client();
     }
     assert!(
         acked_decisions.len() >= 3,
