@@ -736,6 +736,42 @@ async fn every_row_of(app: &TestApp, r: &Reviewer, query: &str) -> BTreeSet<Stri
     seen
 }
 
+/// Writes `n` identities into `r`'s index as a sync would leave them (`idt_00000` ...,
+/// `Person 0` ...; bands alternate high/low, risk `(i * 7) % 100`), with SQL expressions of `i`
+/// for the email, country, status and review date.
+fn seed_index(
+    app: &TestApp,
+    r: &Reviewer,
+    n: i64,
+    email: &str,
+    country: &str,
+    status: &str,
+    review_due_at: &str,
+) {
+    use diesel::prelude::*;
+    diesel::sql_query(format!(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < {n}) \
+         INSERT INTO kyc_identities (installed_app_id, identity_id, display_name, identity_kind, \
+           email, phone, country, body, content_hash, status, risk_score, risk_band, \
+           review_due_at, first_seen_at, last_seen_at, refreshed_at) \
+         SELECT ?, printf('idt_%05d', i), 'Person ' || i, 'individual', {email}, '', \
+           {country}, '{{}}', 'h' || i, {status}, (i * 7) % 100, \
+           CASE i % 2 WHEN 0 THEN 'high' ELSE 'low' END, {review_due_at}, 1, 1, 1 FROM n"
+    ))
+    .bind::<diesel::sql_types::Text, _>(&r.installed_app_id)
+    .execute(&mut app.conn())
+    .unwrap();
+}
+
+/// The ids of a queue page's rows, in order.
+fn ids_in_order(html: &str) -> Vec<String> {
+    html.split("data-identity=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(str::to_owned)
+        .collect()
+}
+
 #[actix_web::test]
 async fn the_due_view_holds_the_same_rows_whether_its_set_is_read_or_walked() {
     use diesel::prelude::*;
@@ -746,21 +782,16 @@ async fn the_due_view_holds_the_same_rows_whether_its_set_is_read_or_walked() {
     // first page's sweep marks them review_due too), 50 rejected with a review date passed,
     // 250 unreviewed. Bands and countries alternate. 2,350 due: more than the set a page reads
     // (2,000), so the view is walked in its order.
-    diesel::sql_query(
-        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < 2600) \
-         INSERT INTO kyc_identities (installed_app_id, identity_id, display_name, identity_kind, \
-           email, phone, country, body, content_hash, status, risk_score, risk_band, \
-           review_due_at, first_seen_at, last_seen_at, refreshed_at) \
-         SELECT ?, printf('idt_%05d', i), 'Person ' || i, 'individual', '', '', \
-           CASE i % 3 WHEN 0 THEN 'NG' WHEN 1 THEN 'GB' ELSE 'KE' END, '{}', 'h' || i, \
-           CASE WHEN i < 2100 THEN 'review_due' WHEN i < 2300 THEN 'approved' \
-                WHEN i < 2350 THEN 'rejected' ELSE 'unreviewed' END, \
-           (i * 7) % 100, CASE i % 2 WHEN 0 THEN 'high' ELSE 'low' END, \
-           CASE WHEN i >= 2100 AND i < 2350 THEN 1 END, 1, 1, 1 FROM n",
-    )
-    .bind::<diesel::sql_types::Text, _>(&r.installed_app_id)
-    .execute(&mut app.conn())
-    .unwrap();
+    seed_index(
+        &app,
+        &r,
+        2600,
+        "''",
+        "CASE i % 3 WHEN 0 THEN 'NG' WHEN 1 THEN 'GB' ELSE 'KE' END",
+        "CASE WHEN i < 2100 THEN 'review_due' WHEN i < 2300 THEN 'approved' \
+         WHEN i < 2350 THEN 'rejected' ELSE 'unreviewed' END",
+        "CASE WHEN i >= 2100 AND i < 2350 THEN 1 END",
+    );
     let due = "status = 'review_due' OR review_due_at <= strftime('%s', 'now')";
 
     let walked = every_row_of(&app, &r, "due=1").await;
@@ -830,12 +861,7 @@ async fn the_due_view_holds_the_same_rows_whether_its_set_is_read_or_walked() {
     assert_eq!(exported, read, "the export holds the view's rows");
     // The order of a page read from the set is the view's order: by risk, highest first.
     let (_, html) = page(&app, &r, "/kyc/queue?due=1").await;
-    let first: Vec<String> = html
-        .split("data-identity=\"")
-        .skip(1)
-        .filter_map(|s| s.split('"').next())
-        .map(str::to_owned)
-        .collect();
+    let first = ids_in_order(&html);
     let top = ids_matching(&app, &r, &format!("({due}) AND risk_score = 99"));
     assert!(!top.is_empty());
     assert!(
@@ -845,4 +871,76 @@ async fn the_due_view_holds_the_same_rows_whether_its_set_is_read_or_walked() {
             .all(|id| top.contains(id)),
         "the first rows have the highest risk"
     );
+}
+
+#[actix_web::test]
+async fn broad_short_and_empty_searches_find_the_rows_a_scan_finds() {
+    let app = spawn_app().await;
+    let r = launch_reviewer(&app, &["alerts:read"]).await;
+    // 2,600 identities, every one with `example` in its email: more matches than a search
+    // reads one by one (2,000), so the view's index is walked and each row tested.
+    seed_index(
+        &app,
+        &r,
+        2600,
+        "'p' || i || '@example.com'",
+        "CASE i % 3 WHEN 0 THEN 'NG' ELSE 'GB' END",
+        "CASE i % 4 WHEN 0 THEN 'approved' ELSE 'unreviewed' END",
+        "NULL",
+    );
+    let like = |term: &str| {
+        format!(
+            "(display_name LIKE '%{term}%' OR email LIKE '%{term}%' OR identity_id LIKE '%{term}%')"
+        )
+    };
+
+    // Broad: every row matches.
+    let all = every_row_of(&app, &r, "status=all&q=example").await;
+    assert_eq!(all.len(), 2600);
+    assert_eq!(all, ids_matching(&app, &r, &like("example")));
+    for (query, condition) in [
+        (
+            "q=example",
+            format!("{} AND status <> 'approved'", like("example")),
+        ),
+        (
+            "status=approved&band=high&q=EXAMPLE.com",
+            format!(
+                "{} AND status = 'approved' AND risk_band = 'high'",
+                like("example.com")
+            ),
+        ),
+        // Narrow: 11 matches, read one by one.
+        ("status=all&q=Person%20123", like("Person 123")),
+        // Shorter than three characters: every row compared.
+        ("status=all&q=12", like("12")),
+        (
+            "status=all&country=NG&q=7",
+            format!("{} AND country = 'NG'", like("7")),
+        ),
+    ] {
+        let expected = ids_matching(&app, &r, &condition);
+        assert!(!expected.is_empty(), "{query}");
+        assert_eq!(every_row_of(&app, &r, query).await, expected, "{query}");
+    }
+    // A broad search's page is in the view's order: by risk, highest first.
+    let (_, html) = page(&app, &r, "/kyc/queue?status=all&q=example").await;
+    let top = ids_matching(&app, &r, "risk_score = 99");
+    let first: Vec<String> = ids_in_order(&html)
+        .into_iter()
+        .take(top.len().min(50))
+        .collect();
+    assert!(!first.is_empty() && first.iter().all(|id| top.contains(id)));
+
+    // Nothing found, short or long; and a page past the last row.
+    for query in ["status=all&q=zq", "status=all&q=nobody%20here"] {
+        let (status, html) = page(&app, &r, &format!("/kyc/queue?{query}")).await;
+        assert_eq!(status, 200);
+        assert_eq!(result_count(&html), 0, "{query}");
+        assert!(row_ids(&html).is_empty(), "{query}");
+    }
+    let (status, html) = page(&app, &r, "/kyc/queue?status=all&q=example&page=60").await;
+    assert_eq!(status, 200);
+    assert_eq!(result_count(&html), 2600);
+    assert!(row_ids(&html).is_empty(), "page 60 of 52");
 }
