@@ -414,12 +414,12 @@ fn due_set(conn: &mut SqliteConnection, installed_app_id: &str, now: i64) -> Que
     })
 }
 
-/// A search whose trigram phrase matches more identities than this (in every install) is
-/// tested row by row while walking the view's index, instead of reading its matches' rows: for
-/// such a search most rows match, so a page fills from the first rows it walks, and the count
-/// reads the index rather than each match's row (at 100,000 identities all matching: 106 ms ->
-/// 39 ms for the count and 112 ms -> 23 ms for a page, database work alone). Below it, reading
-/// the matches (at most this many rows) is the faster way.
+/// A search's matches are looked up first, up to one more than this many. When there are no
+/// more, their rowids are bound into the count and the page, which read only those rows. When
+/// there are more, most rows match, so the view's own index is walked and each row tested: a
+/// page fills from the first rows it walks, and the count reads index entries rather than each
+/// match's row. (At 100,000 identities, all matching a trigram phrase: 106 ms -> 39 ms for the
+/// count and 112 ms -> 23 ms for a page, database work alone.)
 const SEARCH_SET_MAX: usize = 2_000;
 
 /// How a view finds its rows, worked out once per request from cheap counts.
@@ -427,18 +427,21 @@ const SEARCH_SET_MAX: usize = 2_000;
 struct ViewPlan {
     /// The `due` filter's set, when the view has it (read or walked: see [`DUE_SET_MAX`]).
     due: Option<DueSet>,
-    /// The search's matches, when the view has an indexed search.
+    /// The search's matches, when the view has a search.
     search: Option<SearchMatches>,
 }
 
-/// The rows an indexed search matches, looked up once per request.
+/// The rows a search matches, looked up once per request.
 #[derive(Debug)]
 enum SearchMatches {
-    /// At most [`SEARCH_SET_MAX`]: their rowids as a JSON array (bound once and read with
-    /// `json_each`, so the count and the page do not run the full-text query again).
+    /// At most [`SEARCH_SET_MAX`] identities of the install: their rowids as a JSON array (bound
+    /// once and read with `json_each`, so the count and the page do not search again).
     Few(String),
-    /// More: each row the view walks is tested against the phrase.
-    Many(String),
+    /// More, for a trigram phrase: each row the view walks is tested against the phrase.
+    ManyIndexed(String),
+    /// More, for a search under three characters (`LIKE` pattern): each row the view walks is
+    /// compared.
+    ManyCompared(String),
 }
 
 fn view_plan(
@@ -447,28 +450,45 @@ fn view_plan(
     q: &QueueQuery,
     now: i64,
 ) -> QueryResult<ViewPlan> {
+    use diesel::dsl::sql;
     use diesel::sql_types::{BigInt, Text};
     let due = if q.due {
         Some(due_set(conn, installed_app_id, now)?)
     } else {
         None
     };
-    let search = match indexed_phrase(q) {
-        Some(phrase) => {
-            // One match more than the bound at most: the full-text query stops there.
-            let rowids: Vec<i64> =
-                diesel::dsl::sql::<BigInt>("SELECT rowid FROM kyc_search WHERE kyc_search MATCH ")
-                    .bind::<Text, _>(phrase.as_str())
-                    .sql(" LIMIT ")
-                    .bind::<BigInt, _>(SEARCH_SET_MAX as i64 + 1)
-                    .load(conn)?;
-            Some(if rowids.len() > SEARCH_SET_MAX {
-                SearchMatches::Many(phrase)
-            } else {
-                SearchMatches::Few(serde_json::to_string(&rowids).unwrap_or_else(|_| "[]".into()))
-            })
-        }
-        None => None,
+    let bound = SEARCH_SET_MAX as i64 + 1;
+    let few = |rowids: &[i64]| {
+        (rowids.len() <= SEARCH_SET_MAX)
+            .then(|| serde_json::to_string(rowids).unwrap_or_else(|_| "[]".into()))
+    };
+    let search = if let Some(phrase) = indexed_phrase(q) {
+        // The full-text index's matches in every install (the query stops at the bound).
+        let rowids: Vec<i64> =
+            sql::<BigInt>("SELECT rowid FROM kyc_search WHERE kyc_search MATCH ")
+                .bind::<Text, _>(phrase.as_str())
+                .sql(" LIMIT ")
+                .bind::<BigInt, _>(bound)
+                .load(conn)?;
+        Some(few(&rowids).map_or(SearchMatches::ManyIndexed(phrase), SearchMatches::Few))
+    } else if let Some(text) = search_text(q) {
+        // The install's name index holds the three searched columns: a read of it alone.
+        let pattern = format!("%{}%", escape_like(text));
+        let rowids: Vec<i64> =
+            sql::<BigInt>("SELECT rowid FROM kyc_identities WHERE installed_app_id = ")
+                .bind::<Text, _>(installed_app_id)
+                .sql(" AND (display_name LIKE ")
+                .bind::<Text, _>(pattern.as_str())
+                .sql(" ESCAPE '\\' OR email LIKE ")
+                .bind::<Text, _>(pattern.as_str())
+                .sql(" ESCAPE '\\' OR identity_id LIKE ")
+                .bind::<Text, _>(pattern.as_str())
+                .sql(" ESCAPE '\\') LIMIT ")
+                .bind::<BigInt, _>(bound)
+                .load(conn)?;
+        Some(few(&rowids).map_or(SearchMatches::ManyCompared(pattern), SearchMatches::Few))
+    } else {
+        None
     };
     Ok(ViewPlan { due, search })
 }
@@ -495,7 +515,6 @@ fn filtered<'a>(
     use crate::schema::kyc_identities::dsl as k;
     use diesel::dsl::sql;
     use diesel::sql_types::{BigInt, Bool, Text};
-    let search = search_text(q);
     let due_rows = plan.due.as_ref().filter(|d| d.size <= DUE_SET_MAX);
     let read_matches = matches!(plan.search, Some(SearchMatches::Few(_)));
     let mut query = if read_matches || due_rows.is_some() {
@@ -567,7 +586,7 @@ fn filtered<'a>(
             ),
             // Tested on each row the view's index walks (the `+` here: the matches are not
             // read first).
-            SearchMatches::Many(phrase) => query.filter(
+            SearchMatches::ManyIndexed(phrase) => query.filter(
                 sql::<Bool>(
                     "+kyc_identities.rowid IN \
                      (SELECT rowid FROM kyc_search WHERE kyc_search MATCH ",
@@ -575,16 +594,14 @@ fn filtered<'a>(
                 .bind::<Text, _>(phrase.as_str())
                 .sql(")"),
             ),
+            SearchMatches::ManyCompared(pattern) => query.filter(
+                k::display_name
+                    .like(pattern.as_str())
+                    .escape('\\')
+                    .or(k::email.like(pattern.as_str()).escape('\\'))
+                    .or(k::identity_id.like(pattern.as_str()).escape('\\')),
+            ),
         };
-    } else if let Some(s) = search {
-        let pattern = format!("%{}%", escape_like(s));
-        query = query.filter(
-            k::display_name
-                .like(pattern.clone())
-                .escape('\\')
-                .or(k::email.like(pattern.clone()).escape('\\'))
-                .or(k::identity_id.like(pattern).escape('\\')),
-        );
     }
     query
 }
@@ -606,8 +623,8 @@ pub fn queue(
     let total = view_total(conn, installed_app_id, q, now, &plan)?;
     let (_, offset) = page_window(q);
     if offset >= total {
-        // Past the last row (or an empty view): nothing to read. A search that matches nothing
-        // walked every row of the install to find that out.
+        // Past the last row, or an empty view: nothing to read. (The page of an empty view
+        // walks the whole range of its index to find no row.)
         return Ok((Vec::new(), total));
     }
     Ok((page(conn, installed_app_id, q, now, &plan)?, total))

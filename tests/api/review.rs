@@ -912,8 +912,15 @@ async fn broad_short_and_empty_searches_find_the_rows_a_scan_finds() {
         ),
         // Narrow: 11 matches, read one by one.
         ("status=all&q=Person%20123", like("Person 123")),
-        // Shorter than three characters: every row compared.
+        // Shorter than three characters: every row compared. Over 2,000 matches, the view's
+        // index is walked; fewer, the matches are found first and their rows read.
+        ("status=all&q=@e", like("@e")),
+        ("q=P", format!("{} AND status <> 'approved'", like("P"))),
         ("status=all&q=12", like("12")),
+        (
+            "status=approved&q=8@",
+            format!("{} AND status = 'approved'", like("8@")),
+        ),
         (
             "status=all&country=NG&q=7",
             format!("{} AND country = 'NG'", like("7")),
