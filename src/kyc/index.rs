@@ -364,7 +364,8 @@ pub const NEEDS_ATTENTION: [&str; 5] = [
 ];
 
 /// Searches of at least this many characters go through the trigram index (`kyc_search`); a
-/// trigram index cannot answer shorter ones, which compare every row's name, email and id.
+/// trigram index cannot answer shorter ones, which compare the name, email and id of every
+/// identity of the install (read from the name index, which holds the three).
 const MIN_INDEXED_SEARCH: usize = 3;
 
 /// A `due` view reads its rows through its [`DueSet`] when the set holds at most this many: each
@@ -434,8 +435,9 @@ struct ViewPlan {
 /// The rows a search matches, looked up once per request.
 #[derive(Debug)]
 enum SearchMatches {
-    /// At most [`SEARCH_SET_MAX`] identities of the install: their rowids as a JSON array (bound
-    /// once and read with `json_each`, so the count and the page do not search again).
+    /// At most [`SEARCH_SET_MAX`] matches (in every install for a trigram phrase, in this one
+    /// for a short search): their rowids as a JSON array, bound once and read with `json_each`,
+    /// so the count and the page do not search again.
     Few(String),
     /// More, for a trigram phrase: each row the view walks is tested against the phrase.
     ManyIndexed(String),
