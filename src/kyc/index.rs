@@ -387,10 +387,25 @@ struct DueSet {
     passed_statuses: String,
 }
 
+/// The identities of one status whose review date passed (a range of `kyc_identities_status`).
+fn passed_dates(
+    conn: &mut SqliteConnection,
+    installed_app_id: &str,
+    status: &str,
+    now: i64,
+) -> QueryResult<i64> {
+    use crate::schema::kyc_identities::dsl as k;
+    k::kyc_identities
+        .filter(k::installed_app_id.eq(installed_app_id))
+        .filter(k::status.eq(status))
+        .filter(k::review_due_at.le(now))
+        .count()
+        .get_result(conn)
+}
+
 /// Counts the `due` filter's rows, status by status, from the trigger-kept counts and ranges of
 /// `kyc_identities_status`.
 fn due_set(conn: &mut SqliteConnection, installed_app_id: &str, now: i64) -> QueryResult<DueSet> {
-    use crate::schema::kyc_identities::dsl as k;
     let mut size = 0;
     let mut passed = Vec::new();
     for (status, n) in counts_of(conn, installed_app_id, "status")? {
@@ -398,12 +413,7 @@ fn due_set(conn: &mut SqliteConnection, installed_app_id: &str, now: i64) -> Que
             size += n;
             continue;
         }
-        let due: i64 = k::kyc_identities
-            .filter(k::installed_app_id.eq(installed_app_id))
-            .filter(k::status.eq(&status))
-            .filter(k::review_due_at.le(now))
-            .count()
-            .get_result(conn)?;
+        let due = passed_dates(conn, installed_app_id, &status, now)?;
         if due > 0 {
             size += due;
             passed.push(status);
@@ -672,7 +682,6 @@ fn view_total(
     now: i64,
     plan: &ViewPlan,
 ) -> QueryResult<i64> {
-    use crate::schema::kyc_identities::dsl as k;
     let other_filters = q.band.is_some()
         || q.country.is_some()
         || q.has_hits
@@ -700,13 +709,7 @@ fn view_total(
                 if NEEDS_ATTENTION.contains(&status.as_str()) {
                     total += n;
                 } else {
-                    let due: i64 = k::kyc_identities
-                        .filter(k::installed_app_id.eq(installed_app_id))
-                        .filter(k::status.eq(status))
-                        .filter(k::review_due_at.le(now))
-                        .count()
-                        .get_result(conn)?;
-                    total += due;
+                    total += passed_dates(conn, installed_app_id, status, now)?;
                 }
             }
             Ok(total)
